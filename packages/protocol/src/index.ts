@@ -1,0 +1,4 @@
+export * from './sid.js';
+export * from './errors.js';
+export * from './tcmp.js';
+export * from './rsp.js';

@@ -1,0 +1,124 @@
+/**
+ * The Plaza server: one HTTP port (signaling WebSocket at /signaling, /healthz) and one UDP port
+ * for every peer connection. `PlazaServer.start()` is what `plaza serve` and the tests run.
+ */
+import { createServer, type Server } from 'node:http';
+import { createSocket } from 'node:dgram';
+import type { AddressInfo } from 'node:net';
+import nodeDataChannel from 'node-datachannel';
+import { DEFAULT_CONFIG, type PlazaConfig } from './config/Config.js';
+import { loadOrCreateCredentials, type LoadedCredentials } from './auth/Credentials.js';
+import { createAccessToken, type TokenOptions } from './auth/AccessToken.js';
+import { createLogger, type Logger } from './log.js';
+import { RoomRegistry } from './rooms/RoomRegistry.js';
+import { SignalingServer } from './signaling/SignalingServer.js';
+
+export interface StartedAddresses {
+  httpUrl: string;
+  signalingUrl: string;
+  rtcPort: number;
+}
+
+export class PlazaServer {
+  private closing: Promise<void> | null = null;
+
+  private constructor(
+    readonly config: PlazaConfig,
+    readonly credentials: LoadedCredentials,
+    readonly rooms: RoomRegistry,
+    readonly signaling: SignalingServer,
+    private readonly http: Server,
+    readonly log: Logger,
+  ) {}
+
+  static async start(overrides: Partial<PlazaConfig> = {}): Promise<PlazaServer> {
+    const config: PlazaConfig = { ...DEFAULT_CONFIG, ...overrides };
+    const log = createLogger(config.logLevel);
+    const credentials = loadOrCreateCredentials(config.dataDir);
+    if (config.rtcPort === 0) config.rtcPort = await freeUdpPort(config.rtcBind);
+    const rooms = new RoomRegistry({
+      emptyRoomTimeoutMs: config.emptyRoomTimeoutMs,
+      relayQueueLimitBytes: config.relayQueueLimitBytes,
+      log,
+    });
+    const signaling = new SignalingServer({
+      credentials,
+      rooms,
+      net: { rtcPort: config.rtcPort, rtcBind: config.rtcBind, publicIp: config.publicIp },
+      sessionTimeoutMs: config.sessionTimeoutMs,
+      maxFrameBytes: config.maxFrameBytes,
+      heartbeatTimeoutMs: config.heartbeatTimeoutMs,
+      log,
+    });
+    const http = createServer((req, res) => {
+      if (req.method === 'GET' && req.url === '/healthz') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ status: 'ok', rooms: rooms.size, sessions: signaling.sessionCount }));
+        return;
+      }
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ code: 20404, message: 'The requested resource was not found', status: 404 }));
+    });
+    http.on('upgrade', (req, socket, head) => {
+      if (new URL(req.url ?? '/', 'http://x').pathname !== '/signaling') {
+        socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+        return;
+      }
+      signaling.handleUpgrade(req, socket, head);
+    });
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(config.port, config.host, () => resolve());
+    });
+    config.port = (http.address() as AddressInfo).port;
+    log.info({ port: config.port, rtcPort: config.rtcPort, publicIp: config.publicIp }, 'plaza listening');
+    return new PlazaServer(config, credentials, rooms, signaling, http, log);
+  }
+
+  get addresses(): StartedAddresses {
+    const host = this.config.host === '0.0.0.0' ? '127.0.0.1' : this.config.host;
+    return {
+      httpUrl: `http://${host}:${this.config.port}`,
+      signalingUrl: `ws://${host}:${this.config.port}/signaling`,
+      rtcPort: this.config.rtcPort,
+    };
+  }
+
+  get signalingUrl(): string {
+    return this.addresses.signalingUrl;
+  }
+
+  createToken(options: TokenOptions): Promise<string> {
+    return createAccessToken(this.credentials, options);
+  }
+
+  /** Disconnects every participant (they hear `disconnected`), then stops listening. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.signaling.endAll('server-shutdown');
+      this.rooms.endAll('server-shutdown');
+      await this.signaling.close();
+      this.http.closeAllConnections();
+      await new Promise<void>((resolve) => this.http.close(() => resolve()));
+      this.log.info('plaza stopped');
+    })();
+    return this.closing;
+  }
+
+  /** Releases libdatachannel's threads so the process can exit; call once, at process end. */
+  static cleanupNative(): void {
+    nodeDataChannel.cleanup();
+  }
+}
+
+/** Asks the OS for a free UDP port (for tests and `--rtc-port 0`). */
+async function freeUdpPort(bind: string): Promise<number> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(0, bind, () => resolve());
+  });
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return port;
+}

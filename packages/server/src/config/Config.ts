@@ -1,0 +1,90 @@
+/**
+ * Server configuration from flags, environment and defaults. Every option documents its default
+ * here; the README's configuration table mirrors this file.
+ */
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface PlazaConfig {
+  /** HTTP + WebSocket port. Default 7880 (`--port`, `PLAZA_PORT`). 0 picks a free port. */
+  port: number;
+  /** Interface the HTTP server binds. Default 0.0.0.0 (`--host`, `PLAZA_HOST`). */
+  host: string;
+  /** The one UDP port shared by every peer connection. Default 7882 (`--rtc-port`, `PLAZA_RTC_PORT`). 0 picks a free port. */
+  rtcPort: number;
+  /** Address announced in ICE candidates. Default 127.0.0.1 (`--public-ip`, `PLAZA_PUBLIC_IP`). */
+  publicIp: string;
+  /** Interface the UDP port binds. Default 0.0.0.0 (`--rtc-bind`, `PLAZA_RTC_BIND`). */
+  rtcBind: string;
+  /** Where credentials (and later the database) live. Default ./data (`--data-dir`, `PLAZA_DATA_DIR`). */
+  dataDir: string;
+  /** A room with no participants ends after this long. Default 5 min (`--empty-room-timeout` seconds, `PLAZA_EMPTY_ROOM_TIMEOUT`). */
+  emptyRoomTimeoutMs: number;
+  /** How long a dropped signaling session may take to reconnect (`sync`). Default 30 s. */
+  sessionTimeoutMs: number;
+  /** Largest accepted signaling frame. Default 256 KiB (SDP of a large room fits; more is abuse). */
+  maxFrameBytes: number;
+  /** Heartbeat timeout the server proposes; the client's smaller request wins. Default 5 s. */
+  heartbeatTimeoutMs: number;
+  /**
+   * Per-subscription bound on bytes waiting for a slow subscriber of a reliable DataTrack.
+   * Past it, that one subscription ends (error 53xxx, see DataRelay). Default 4 MiB.
+   */
+  relayQueueLimitBytes: number;
+  /** pino level. Default info (`--log-level`, `PLAZA_LOG_LEVEL`). */
+  logLevel: LogLevel;
+}
+
+export const DEFAULT_CONFIG: PlazaConfig = {
+  port: 7880,
+  host: '0.0.0.0',
+  rtcPort: 7882,
+  publicIp: '127.0.0.1',
+  rtcBind: '0.0.0.0',
+  dataDir: './data',
+  emptyRoomTimeoutMs: 5 * 60_000,
+  sessionTimeoutMs: 30_000,
+  maxFrameBytes: 256 * 1024,
+  heartbeatTimeoutMs: 5_000,
+  relayQueueLimitBytes: 4 * 1024 * 1024,
+  logLevel: 'info',
+};
+
+function int(value: string | undefined, name: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${value}"`);
+  return n;
+}
+
+/** Builds a config for `plaza serve` from argv (after the subcommand) and the environment. */
+export function configFromArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): PlazaConfig {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'rtc-port': { type: 'string' },
+      'rtc-bind': { type: 'string' },
+      'public-ip': { type: 'string' },
+      'data-dir': { type: 'string' },
+      'empty-room-timeout': { type: 'string' },
+      'log-level': { type: 'string' },
+    },
+    strict: true,
+  });
+  const emptyRoomSeconds = int(values['empty-room-timeout'] ?? env.PLAZA_EMPTY_ROOM_TIMEOUT, 'empty-room-timeout');
+  return {
+    ...DEFAULT_CONFIG,
+    port: int(values.port ?? env.PLAZA_PORT, 'port') ?? DEFAULT_CONFIG.port,
+    host: values.host ?? env.PLAZA_HOST ?? DEFAULT_CONFIG.host,
+    rtcPort: int(values['rtc-port'] ?? env.PLAZA_RTC_PORT, 'rtc-port') ?? DEFAULT_CONFIG.rtcPort,
+    rtcBind: values['rtc-bind'] ?? env.PLAZA_RTC_BIND ?? DEFAULT_CONFIG.rtcBind,
+    publicIp: values['public-ip'] ?? env.PLAZA_PUBLIC_IP ?? DEFAULT_CONFIG.publicIp,
+    dataDir: path.resolve(values['data-dir'] ?? env.PLAZA_DATA_DIR ?? DEFAULT_CONFIG.dataDir),
+    emptyRoomTimeoutMs: emptyRoomSeconds !== undefined ? emptyRoomSeconds * 1000 : DEFAULT_CONFIG.emptyRoomTimeoutMs,
+    logLevel: (values['log-level'] ?? env.PLAZA_LOG_LEVEL ?? DEFAULT_CONFIG.logLevel) as LogLevel,
+  };
+}

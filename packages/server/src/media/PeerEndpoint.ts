@@ -1,0 +1,246 @@
+/**
+ * One participant's WebRTC connection on the server: a node-datachannel PeerConnection sharing the
+ * server's single UDP port (libjuice's UDP mux). It answers the client's offers, makes its own
+ * offers when the server adds something (e.g. the first data channel for a client whose SDP has no
+ * m=application yet), and keeps the per-peer-connection description revision that RSP uses
+ * (SIGNALING.md §4, twilio-video lib/signaling/v2/peerconnection.js).
+ *
+ * Every native call is guarded: a misuse of node-datachannel aborts the process instead of
+ * throwing (WEBRTC-ENGINE.md), so nothing here calls into it after close().
+ */
+import { EventEmitter } from 'node:events';
+import nodeDataChannel, { type DataChannel, type PeerConnection } from 'node-datachannel';
+import { ErrorCode, PlazaError, type IceState, type ServerPeerConnectionState } from '@plaza/protocol';
+import type { Logger } from '../log.js';
+
+export interface RtcNetworkOptions {
+  /** The UDP port every peer connection shares. */
+  rtcPort: number;
+  /** Interface the UDP port binds. */
+  rtcBind: string;
+  /** The one address announced in our ICE candidates. */
+  publicIp: string;
+}
+
+export interface DataChannelReliability {
+  ordered: boolean;
+  maxPacketLifeTime: number | null;
+  maxRetransmits: number | null;
+}
+
+export type PeerEndpointEvents = {
+  /** The client opened a data channel (a DataTrack it publishes). */
+  dataChannel: [channel: DataChannel];
+  /** A server-side change needs negotiation: send this offer to the client. */
+  description: [state: ServerPeerConnectionState];
+  /** The transport failed or closed from the network side. */
+  failed: [reason: string];
+};
+
+const GATHER_TIMEOUT_MS = 2_000;
+
+export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
+  private readonly pc: PeerConnection;
+  private closed = false;
+  /** Last description revision either side used (RSP shares one counter per peer connection). */
+  private revision = 0;
+  /** Revision of our outstanding offer, if any. */
+  private pendingOfferRevision: number | null = null;
+  private answeredOnce = false;
+  private readonly appliedCandidates = new Set<string>();
+  private remoteUfrag: string | null = null;
+
+  constructor(
+    readonly id: string,
+    private readonly net: RtcNetworkOptions,
+    private readonly log: Logger,
+  ) {
+    super();
+    this.pc = new nodeDataChannel.PeerConnection(id, {
+      iceServers: [],
+      enableIceUdpMux: true,
+      portRangeBegin: net.rtcPort,
+      portRangeEnd: net.rtcPort,
+      bindAddress: net.rtcBind,
+    });
+    this.pc.onDataChannel((channel) => {
+      if (!this.closed) this.emit('dataChannel', channel);
+    });
+    this.pc.onLocalDescription((sdp, type) => this.onLocalDescription(sdp, type));
+    this.pc.onStateChange((state) => {
+      if (this.closed) return;
+      this.log.debug({ pc: id, state }, 'peer connection state');
+      if (state === 'failed' || state === 'closed') this.emit('failed', `peer connection ${state}`);
+    });
+  }
+
+  get state(): string {
+    return this.closed ? 'closed' : this.pc.state();
+  }
+
+  /**
+   * Applies a client description. Returns the answer to send back, or null when nothing is to be
+   * sent (a stale revision, an answer to our offer, or a glare we win: the SDK rolls back and
+   * answers our offer, then re-offers).
+   */
+  async handleRemoteDescription(desc: { type: string; revision: number; sdp?: string | undefined }): Promise<ServerPeerConnectionState | null> {
+    if (this.closed) return null;
+    switch (desc.type) {
+      case 'offer': {
+        if (desc.revision <= this.revision && this.answeredOnce) return null;
+        if (this.pendingOfferRevision !== null) return null; // glare: ours wins
+        if (!desc.sdp) throw PlazaError.of(ErrorCode.ServerRemoteDescFailed, 'offer without sdp');
+        this.revision = desc.revision;
+        this.applyRemote(stripUnsupported(desc.sdp), 'offer');
+        const answer = await this.waitForLocal('answer');
+        this.answeredOnce = true;
+        return { id: this.id, description: { type: 'answer', revision: desc.revision, sdp: answer } };
+      }
+      case 'answer':
+      case 'pranswer': {
+        if (this.pendingOfferRevision === null || desc.revision !== this.pendingOfferRevision || !desc.sdp) return null;
+        this.pendingOfferRevision = null;
+        this.applyRemote(desc.sdp, 'answer');
+        return null;
+      }
+      case 'close':
+        this.close();
+        return null;
+      default:
+        // 'create-offer' and 'rollback' are server -> client only.
+        throw PlazaError.invalidSignalingMessage(`unexpected description type ${desc.type}`);
+    }
+  }
+
+  /** Adds the client's trickled candidates (cumulative lists per ufrag: apply each once). */
+  handleRemoteIce(ice: IceState): void {
+    if (this.closed || !ice.candidates) return;
+    if (ice.ufrag && this.remoteUfrag && ice.ufrag !== this.remoteUfrag) return;
+    for (const c of ice.candidates) {
+      if (!c.candidate || this.appliedCandidates.has(c.candidate)) continue;
+      this.appliedCandidates.add(c.candidate);
+      if (!this.pc.remoteDescription()) continue;
+      try {
+        this.pc.addRemoteCandidate(c.candidate, c.sdpMid ?? '0');
+      } catch (err) {
+        this.log.debug({ pc: this.id, err: (err as Error).message }, 'ignored remote candidate');
+      }
+    }
+  }
+
+  /** Opens a server -> client data channel (a subscription). Null once closed. */
+  createDataChannel(label: string, reliability: DataChannelReliability): DataChannel | null {
+    if (this.closed) return null;
+    const init: { unordered: boolean; maxPacketLifeTime?: number; maxRetransmits?: number } = {
+      unordered: !reliability.ordered,
+    };
+    if (reliability.maxPacketLifeTime !== null) init.maxPacketLifeTime = reliability.maxPacketLifeTime;
+    else if (reliability.maxRetransmits !== null) init.maxRetransmits = reliability.maxRetransmits;
+    return this.pc.createDataChannel(label, init);
+  }
+
+  /** The state to report in `connected` / `synced`: our latest description. */
+  currentState(): ServerPeerConnectionState | null {
+    if (this.closed) return null;
+    const local = this.pc.localDescription();
+    if (!local) return null;
+    const type = local.type === 'offer' ? 'offer' : 'answer';
+    return { id: this.id, description: { type, revision: this.revision, sdp: this.announce(local.sdp) } };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.removeAllListeners();
+    try {
+      this.pc.close();
+    } catch (err) {
+      this.log.warn({ pc: this.id, err: (err as Error).message }, 'peer connection close failed');
+    }
+  }
+
+  private applyRemote(sdp: string, type: 'offer' | 'answer'): void {
+    try {
+      this.pc.setRemoteDescription(sdp, type);
+    } catch (err) {
+      throw PlazaError.of(ErrorCode.ServerRemoteDescFailed, (err as Error).message);
+    }
+    this.remoteUfrag = /a=ice-ufrag:(\S+)/.exec(sdp)?.[1] ?? null;
+  }
+
+  private readonly localWaiters: Array<{ type: string; resolve: (sdp: string) => void }> = [];
+
+  private onLocalDescription(sdp: string, type: string): void {
+    if (this.closed) return;
+    const waiter = this.localWaiters.findIndex((w) => w.type === type);
+    if (waiter >= 0) {
+      // The answer is sent once gathering completes (see waitForLocal).
+      return;
+    }
+    if (type === 'offer') {
+      // A negotiation the server started (libdatachannel auto-negotiates on createDataChannel).
+      this.revision += 1;
+      this.pendingOfferRevision = this.revision;
+      void this.afterGathering().then(() => {
+        if (this.closed) return;
+        const local = this.pc.localDescription();
+        this.emit('description', {
+          id: this.id,
+          description: { type: 'offer', revision: this.pendingOfferRevision ?? this.revision, sdp: this.announce(local?.sdp ?? sdp) },
+        });
+      });
+    }
+  }
+
+  /** Waits for the local description of `type` with gathering complete, so it carries our candidate. */
+  private async waitForLocal(type: 'answer'): Promise<string> {
+    await this.afterGathering();
+    const local = this.pc.localDescription();
+    if (!local || local.type !== type) {
+      throw PlazaError.of(ErrorCode.ServerLocalDescFailed, `no local ${type}`);
+    }
+    return this.announce(local.sdp);
+  }
+
+  private afterGathering(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.closed || this.pc.gatheringState() === 'complete') return resolve();
+      const started = Date.now();
+      // libdatachannel offers one gathering-state callback; poll briefly instead of stealing it.
+      const tick = (): void => {
+        if (this.closed || this.pc.gatheringState() === 'complete' || Date.now() - started > GATHER_TIMEOUT_MS) resolve();
+        else setTimeout(tick, 2);
+      };
+      tick();
+    });
+  }
+
+  /** Replaces whatever host candidates libjuice found with the one configured public address. */
+  private announce(sdp: string): string {
+    const lines = sdp.split('\r\n').filter((l) => !l.startsWith('a=candidate:') && l !== 'a=end-of-candidates');
+    const out: string[] = [];
+    for (const line of lines) {
+      if (line.startsWith('c=IN IP4 ')) {
+        out.push(`c=IN IP4 ${this.net.publicIp}`);
+        continue;
+      }
+      out.push(line);
+      if (line.startsWith('a=mid:')) {
+        out.push(`a=candidate:1 1 UDP 2122317823 ${this.net.publicIp} ${this.net.rtcPort} typ host`);
+        out.push('a=end-of-candidates');
+      }
+    }
+    return out.join('\r\n');
+  }
+}
+
+/**
+ * Removes what libdatachannel would echo but never honours. transport-cc feedback is the known
+ * one (WEBRTC-ENGINE.md: Chrome collapses to ~30 kbps); media work extends this.
+ */
+function stripUnsupported(sdp: string): string {
+  return sdp
+    .split('\r\n')
+    .filter((l) => !/^a=rtcp-fb:\S+ transport-cc/.test(l) && !/^a=extmap:\d+ \S*transport-wide-cc/.test(l))
+    .join('\r\n');
+}

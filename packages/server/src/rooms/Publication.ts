@@ -1,0 +1,77 @@
+/**
+ * A track a participant publishes. For data tracks it owns the relay that fans messages out;
+ * audio/video plug their forwarder in the same place later.
+ */
+import type { DataChannel } from 'node-datachannel';
+import { newSid, type TrackKind, type TrackSid, type ServerTrackState } from '@plaza/protocol';
+import { DataRelay, type RelayOverflow } from '../media/DataRelay.js';
+import type { DataChannelReliability } from '../media/PeerEndpoint.js';
+import type { Logger } from '../log.js';
+import type { CloseReason } from './CloseReason.js';
+
+export interface PublicationInit {
+  /** The client's id for the track (DataTrack: its data channel label; media: msid track id). */
+  clientId: string;
+  name: string;
+  kind: TrackKind;
+  enabled: boolean;
+  priority: string;
+  reliability: DataChannelReliability;
+}
+
+export class Publication {
+  readonly sid: TrackSid = newSid('MT');
+  readonly clientId: string;
+  readonly kind: TrackKind;
+  readonly createdAt = new Date();
+  name: string;
+  enabled: boolean;
+  priority: string;
+  readonly reliability: DataChannelReliability;
+  /** Set once the publisher's channel arrived: only then is the publication `ready`. */
+  relay: DataRelay | null = null;
+  closed = false;
+
+  constructor(init: PublicationInit) {
+    this.clientId = init.clientId;
+    this.name = init.name;
+    this.kind = init.kind;
+    this.enabled = init.enabled;
+    this.priority = init.priority;
+    this.reliability = init.reliability;
+  }
+
+  get ready(): boolean {
+    return this.relay !== null && !this.closed;
+  }
+
+  attachDataChannel(
+    channel: DataChannel,
+    options: { queueLimitBytes: number; log: Logger; onOverflow: (key: string, reason: RelayOverflow) => void },
+  ): void {
+    if (this.relay || this.closed) return;
+    this.relay = new DataRelay(channel, { reliability: this.reliability, ...options });
+  }
+
+  toState(): ServerTrackState {
+    const state: ServerTrackState = {
+      sid: this.sid,
+      name: this.name,
+      kind: this.kind,
+      enabled: this.enabled,
+      priority: this.priority,
+    };
+    if (this.kind === 'data') {
+      state.ordered = this.reliability.ordered;
+      state.max_packet_life_time = this.reliability.maxPacketLifeTime;
+      state.max_retransmits = this.reliability.maxRetransmits;
+    }
+    return state;
+  }
+
+  close(_reason: CloseReason): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.relay?.close();
+  }
+}

@@ -1,0 +1,251 @@
+/**
+ * A room: who is in it, what they publish, and who is subscribed to what. It is the one place that
+ * decides subscriptions (subscribe rules, evaluated again on every change) and tells each
+ * participant's session what changed.
+ */
+import { EventEmitter } from 'node:events';
+import type { DataChannel } from 'node-datachannel';
+import { ErrorCode, newSid, type ClientTrackState, type RoomSid, type SubscribeRule } from '@plaza/protocol';
+import type { Logger } from '../log.js';
+import type { CloseReason } from './CloseReason.js';
+import type { Participant } from './Participant.js';
+import { Publication } from './Publication.js';
+import { Subscription } from './Subscription.js';
+import { shouldSubscribe } from './SubscribeRules.js';
+
+export interface RoomOptions {
+  /** A room with no participants ends after this long (RoomRegistry default: 5 min). */
+  emptyRoomTimeoutMs: number;
+  /** Bound of each relay leg's queue (see DataRelay). */
+  relayQueueLimitBytes: number;
+  log: Logger;
+}
+
+export type RoomEvents = {
+  participantJoined: [Participant];
+  participantLeft: [Participant, CloseReason];
+  ended: [CloseReason];
+};
+
+export type RoomStatus = 'in-progress' | 'completed';
+
+export class Room extends EventEmitter<RoomEvents> {
+  readonly sid: RoomSid = newSid('RM');
+  readonly createdAt = new Date();
+  endedAt: Date | null = null;
+  status: RoomStatus = 'in-progress';
+  readonly participants = new Map<string, Participant>();
+  private emptyTimer: NodeJS.Timeout | null = null;
+  private readonly log: Logger;
+
+  constructor(
+    readonly name: string,
+    private readonly options: RoomOptions,
+  ) {
+    super();
+    this.log = options.log.child({ room: this.sid, roomName: name });
+    this.armEmptyTimer();
+  }
+
+  /** Adds a participant; an older connection with the same identity loses (53205). */
+  join(participant: Participant): void {
+    for (const other of this.participants.values()) {
+      if (other.identity === participant.identity) this.leave(other, 'duplicate-identity');
+    }
+    this.disarmEmptyTimer();
+    this.participants.set(participant.sid, participant);
+    this.log.info({ participant: participant.sid, identity: participant.identity }, 'participant joined');
+    this.broadcastState(participant);
+    this.reconcile(participant);
+    this.emit('participantJoined', participant);
+  }
+
+  /** Removes a participant and everything it owns; idempotent. */
+  leave(participant: Participant, reason: CloseReason): void {
+    if (!this.participants.delete(participant.sid)) return;
+    for (const pub of participant.publications.values()) this.dropSubscriptionsTo(pub, 'publisher-left');
+    participant.close(reason);
+    this.log.info({ participant: participant.sid, reason }, 'participant left');
+    this.broadcastState(participant);
+    this.emit('participantLeft', participant, reason);
+    if (this.participants.size === 0) this.armEmptyTimer();
+  }
+
+  /** Applies the client's track list (connect / update / sync). */
+  applyTracks(participant: Participant, tracks: readonly ClientTrackState[]): void {
+    const { added, removed, changed } = participant.diffTracks(tracks);
+    for (const track of added) this.addPublication(participant, track);
+    for (const pub of removed) this.removePublication(participant, pub);
+    if (changed.length > 0) {
+      participant.revision++;
+      this.broadcastState(participant);
+    }
+    if (added.length > 0 || removed.length > 0) participant.emit('dirty', 'published');
+  }
+
+  /** A data channel the client opened: the DataTrack it carries becomes ready. */
+  handleDataChannel(participant: Participant, channel: DataChannel): void {
+    const label = channel.getLabel();
+    const pub = participant.publications.get(label);
+    if (!pub) {
+      // Its track state is still on its way over signaling (or it never comes; closed on leave).
+      participant.orphanChannels.set(label, channel);
+      return;
+    }
+    this.activate(participant, pub, channel);
+  }
+
+  setRules(participant: Participant, rules: readonly SubscribeRule[]): void {
+    participant.rules = rules;
+    participant.slowTracks.clear();
+    this.reconcile(participant);
+  }
+
+  /** Ends the room: every participant is disconnected with the given reason. */
+  end(reason: CloseReason): void {
+    if (this.status === 'completed') return;
+    for (const p of [...this.participants.values()]) this.leave(p, reason);
+    this.disarmEmptyTimer();
+    this.status = 'completed';
+    this.endedAt = new Date();
+    this.log.info({ reason }, 'room ended');
+    this.emit('ended', reason);
+    this.removeAllListeners();
+  }
+
+  private addPublication(participant: Participant, track: ClientTrackState): void {
+    if (track.kind !== 'data') {
+      // Audio and video forwarding arrive with the media issue; until then say so clearly.
+      participant.failedPublications.set(track.id, {
+        id: track.id,
+        code: ErrorCode.TrackInvalid,
+        message: `${track.kind} tracks are not supported by this server yet`,
+      });
+      return;
+    }
+    const pub = new Publication({
+      clientId: track.id,
+      name: track.name,
+      kind: track.kind,
+      enabled: track.enabled,
+      priority: track.priority ?? 'standard',
+      reliability: {
+        ordered: track.ordered ?? true,
+        maxPacketLifeTime: track.max_packet_life_time ?? null,
+        maxRetransmits: track.max_packet_life_time == null ? (track.max_retransmits ?? null) : null,
+      },
+    });
+    participant.publications.set(track.id, pub);
+    const orphan = participant.orphanChannels.get(track.id);
+    if (orphan) {
+      participant.orphanChannels.delete(track.id);
+      this.activate(participant, pub, orphan);
+    }
+  }
+
+  private activate(participant: Participant, pub: Publication, channel: DataChannel): void {
+    pub.attachDataChannel(channel, {
+      queueLimitBytes: this.options.relayQueueLimitBytes,
+      log: this.log,
+      onOverflow: (key) => this.dropSlowSubscriber(pub, key),
+    });
+    channel.onClosed(() => {
+      // The client closed its channel without an update (e.g. it unpublished while we raced).
+      if (!pub.closed && participant.publications.get(pub.clientId) === pub) this.removePublication(participant, pub);
+      participant.emit('dirty', 'published');
+    });
+    // Subscribe everyone present before telling the publisher `ready`, so a message sent right
+    // after publishTrack() resolves reaches all of them (their relay legs queue until open).
+    participant.revision++;
+    for (const other of this.participants.values()) if (other !== participant) this.reconcile(other);
+    this.broadcastState(participant);
+    participant.emit('dirty', 'published');
+    this.log.info({ participant: participant.sid, track: pub.sid, name: pub.name }, 'track published');
+  }
+
+  private removePublication(participant: Participant, pub: Publication): void {
+    participant.publications.delete(pub.clientId);
+    this.dropSubscriptionsTo(pub, 'unpublished');
+    pub.close('unpublished');
+    participant.revision++;
+    this.broadcastState(participant);
+    this.log.info({ participant: participant.sid, track: pub.sid }, 'track unpublished');
+  }
+
+  private dropSubscriptionsTo(pub: Publication, reason: CloseReason): void {
+    for (const other of this.participants.values()) {
+      const sub = other.subscriptions.get(pub.sid);
+      if (!sub) continue;
+      sub.close(reason);
+      other.subscriptions.delete(pub.sid);
+      other.emit('dirty', 'subscribed');
+    }
+  }
+
+  private dropSlowSubscriber(pub: Publication, key: string): void {
+    for (const other of this.participants.values()) {
+      const sub = other.subscriptions.get(pub.sid);
+      if (sub?.id !== key) continue;
+      sub.close('subscriber-too-slow');
+      other.subscriptions.delete(pub.sid);
+      // Stays unsubscribed until its rules change: resubscribing would only overflow again.
+      other.slowTracks.add(pub.sid);
+      other.emit('dirty', 'subscribed');
+    }
+  }
+
+  /** Brings one subscriber's subscriptions in line with its rules and the room's publications. */
+  private reconcile(subscriber: Participant): void {
+    if (subscriber.closed || !subscriber.endpoint) return;
+    let changed = false;
+    for (const publisher of this.participants.values()) {
+      if (publisher === subscriber) continue;
+      for (const pub of publisher.publications.values()) {
+        if (!pub.ready || !pub.relay) continue;
+        const want =
+          !subscriber.slowTracks.has(pub.sid) &&
+          shouldSubscribe(subscriber.rules, subscriber.sid, {
+            publisherSid: publisher.sid,
+            publisherIdentity: publisher.identity,
+            trackSid: pub.sid,
+            trackName: pub.name,
+            kind: pub.kind,
+            priority: pub.priority,
+          });
+        const has = subscriber.subscriptions.get(pub.sid);
+        if (want && !has) {
+          const sub = new Subscription(pub);
+          const channel = subscriber.endpoint.createDataChannel(sub.id, pub.reliability);
+          if (!channel) continue;
+          pub.relay.addSubscriber(sub.id, channel);
+          subscriber.subscriptions.set(pub.sid, sub);
+          changed = true;
+        } else if (!want && has) {
+          has.close('unsubscribed');
+          subscriber.subscriptions.delete(pub.sid);
+          changed = true;
+        }
+      }
+    }
+    if (changed) subscriber.emit('dirty', 'subscribed');
+  }
+
+  /** Tells every other participant that `changed`'s public state moved. */
+  private broadcastState(changed: Participant): void {
+    for (const other of this.participants.values()) {
+      if (other !== changed) other.emit('dirty', 'participants', changed);
+    }
+  }
+
+  private armEmptyTimer(): void {
+    this.disarmEmptyTimer();
+    if (this.status === 'completed') return;
+    this.emptyTimer = setTimeout(() => this.end('empty-room-timeout'), this.options.emptyRoomTimeoutMs);
+    this.emptyTimer.unref();
+  }
+
+  private disarmEmptyTimer(): void {
+    if (this.emptyTimer) clearTimeout(this.emptyTimer);
+    this.emptyTimer = null;
+  }
+}
