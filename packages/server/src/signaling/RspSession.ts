@@ -319,8 +319,11 @@ export class RspSession {
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
     const participant = this.participant;
-    if (participant && this.room && !participant.closed) this.room.leave(participant, reason);
-    participant?.removeAllListeners();
+    if (participant) {
+      this.room?.leave(participant, reason);
+      // Not in the room yet when connect failed half-way: close what it already owns.
+      participant.close(reason);
+    }
     this.connection?.close();
     this.connection = null;
     this.ctx.onEnded(this);
