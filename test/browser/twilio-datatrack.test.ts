@@ -103,7 +103,7 @@ test('two official-SDK browsers and a @plaza/client Node participant exchange Da
   carolTrack.send('from carol');
   carolTrack.send(new Uint8Array([6]));
 
-  const expectFrom = (who: string, text: string, bytes: string) => [
+  const expectFrom = (who: string, text: string, bytes: string): PageLog['messages'] => [
     { from: who, kind: 'string', value: text },
     { from: who, kind: 'binary', value: bytes },
   ];

@@ -32,6 +32,8 @@ export const ErrorCode = {
   TrackNameTooLong: 53302,
   TrackNameIsDuplicated: 53304,
   TrackDataMessageTooLarge: 53306,
+  /** Plaza-specific: a subscriber fell too far behind a reliable DataTrack; its subscription ended. */
+  TrackSubscriberTooSlow: 53390,
   ServerLocalDescFailed: 53401,
   ServerRemoteDescFailed: 53403,
   MediaConnectionError: 53405,
@@ -67,6 +69,7 @@ const DEFAULT_MESSAGES: Record<number, string> = {
   53302: 'Track name is too long',
   53304: 'Track name is duplicated',
   53306: 'Data message is larger than the channel allows',
+  53390: 'Subscription ended: the subscriber fell too far behind a reliable DataTrack',
   53401: 'Server is unable to create or apply a local media description',
   53403: 'Server is unable to apply a remote media description',
   53405: 'Media connection failed or Media activity ceased',

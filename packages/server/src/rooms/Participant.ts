@@ -6,6 +6,8 @@
 import { EventEmitter } from 'node:events';
 import type { DataChannel } from 'node-datachannel';
 import {
+  ErrorCode,
+  defaultErrorMessage,
   newSid,
   type ClientTrackState,
   type ParticipantSid,
@@ -58,7 +60,11 @@ export class Participant extends EventEmitter<ParticipantEvents> {
   readonly subscriptions = new Map<TrackSid, Subscription>();
   /** Data channels that arrived before the signaling that describes their track. */
   readonly orphanChannels = new Map<string, DataChannel>();
-  /** Tracks whose subscription the relay ended for slowness; cleared when the rules change. */
+  /**
+   * Tracks whose subscription the relay ended because this subscriber fell behind. Reported in
+   * `subscribed` as errors (the SDK raises trackSubscriptionFailed) and not resubscribed until the
+   * rules change: resubscribing would only overflow again.
+   */
   readonly slowTracks = new Set<TrackSid>();
   private publishedRevision = 0;
   private subscribedRevision = 0;
@@ -138,6 +144,9 @@ export class Participant extends EventEmitter<ParticipantEvents> {
   subscribedState(): SubscribedState {
     const tracks: SubscribedState['tracks'] = [];
     for (const [sid, sub] of this.subscriptions) tracks.push({ sid, id: sub.id });
+    for (const sid of this.slowTracks) {
+      tracks.push({ sid, error: { code: ErrorCode.TrackSubscriberTooSlow, message: defaultErrorMessage(ErrorCode.TrackSubscriberTooSlow) } });
+    }
     return { revision: ++this.subscribedRevision, tracks };
   }
 

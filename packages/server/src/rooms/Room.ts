@@ -174,6 +174,7 @@ export class Room extends EventEmitter<RoomEvents> {
 
   private dropSubscriptionsTo(pub: Publication, reason: CloseReason): void {
     for (const other of this.participants.values()) {
+      if (other.slowTracks.delete(pub.sid)) other.emit('dirty', 'subscribed');
       const sub = other.subscriptions.get(pub.sid);
       if (!sub) continue;
       sub.close(reason);
@@ -188,7 +189,6 @@ export class Room extends EventEmitter<RoomEvents> {
       if (sub?.id !== key) continue;
       sub.close('subscriber-too-slow');
       other.subscriptions.delete(pub.sid);
-      // Stays unsubscribed until its rules change: resubscribing would only overflow again.
       other.slowTracks.add(pub.sid);
       other.emit('dirty', 'subscribed');
     }
