@@ -12,6 +12,17 @@ import { createAccessToken, type TokenOptions } from './auth/AccessToken.js';
 import { createLogger, type Logger } from './log.js';
 import { RoomRegistry } from './rooms/RoomRegistry.js';
 import { SignalingServer } from './signaling/SignalingServer.js';
+import { PeerEndpoint } from './media/PeerEndpoint.js';
+
+export interface ServerStats {
+  rooms: number;
+  sessions: number;
+  participants: number;
+  publications: number;
+  subscriptions: number;
+  relayLegs: number;
+  peerConnections: number;
+}
 
 export interface StartedAddresses {
   httpUrl: string;
@@ -53,7 +64,7 @@ export class PlazaServer {
     const http = createServer((req, res) => {
       if (req.method === 'GET' && req.url === '/healthz') {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ status: 'ok', rooms: rooms.size, sessions: signaling.sessionCount }));
+        res.end(JSON.stringify({ status: 'ok', rooms: rooms.size, sessions: signaling.sessionCount, peerConnections: PeerEndpoint.liveCount }));
         return;
       }
       res.writeHead(404, { 'content-type': 'application/json' });
@@ -73,6 +84,33 @@ export class PlazaServer {
     config.port = (http.address() as AddressInfo).port;
     log.info({ port: config.port, rtcPort: config.rtcPort, publicIp: config.publicIp }, 'plaza listening');
     return new PlazaServer(config, credentials, rooms, signaling, http, log);
+  }
+
+  /** Live object counts: what a leak check compares before and after. */
+  stats(): ServerStats {
+    let participants = 0;
+    let publications = 0;
+    let subscriptions = 0;
+    let relayLegs = 0;
+    for (const room of this.rooms.rooms()) {
+      for (const p of room.participants.values()) {
+        participants++;
+        subscriptions += p.subscriptions.size;
+        for (const pub of p.publications.values()) {
+          publications++;
+          relayLegs += pub.relay?.subscriberCount ?? 0;
+        }
+      }
+    }
+    return {
+      rooms: this.rooms.size,
+      sessions: this.signaling.sessionCount,
+      participants,
+      publications,
+      subscriptions,
+      relayLegs,
+      peerConnections: PeerEndpoint.liveCount,
+    };
   }
 
   get addresses(): StartedAddresses {

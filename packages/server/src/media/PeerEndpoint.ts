@@ -40,6 +40,8 @@ export type PeerEndpointEvents = {
 const GATHER_TIMEOUT_MS = 2_000;
 
 export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
+  /** Native peer connections alive in this process (leak checks, /healthz). */
+  static liveCount = 0;
   private readonly pc: PeerConnection;
   private closed = false;
   /** Last description revision either side used (RSP shares one counter per peer connection). */
@@ -63,6 +65,7 @@ export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
       portRangeEnd: net.rtcPort,
       bindAddress: net.rtcBind,
     });
+    PeerEndpoint.liveCount++;
     this.pc.onDataChannel((channel) => {
       if (!this.closed) this.emit('dataChannel', channel);
     });
@@ -151,6 +154,7 @@ export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    PeerEndpoint.liveCount--;
     this.removeAllListeners();
     try {
       this.pc.close();
