@@ -41,6 +41,14 @@ export class SignalingServer {
     for (const session of [...this.sessions.values()]) session.end(reason);
   }
 
+  /**
+   * Cuts every signaling socket without a goodbye, as a network failure would. Sessions stay
+   * alive for `session_timeout` and resume on `sync` (used by reconnection tests).
+   */
+  dropConnections(): void {
+    for (const ws of this.wss.clients) ws.terminate();
+  }
+
   close(): Promise<void> {
     for (const ws of this.wss.clients) ws.terminate();
     return new Promise((resolve) => this.wss.close(() => resolve()));
