@@ -64,7 +64,10 @@ export class DataRelay {
   ) {
     const { reliability } = options;
     this.reliable = reliability.maxPacketLifeTime === null && reliability.maxRetransmits === null;
-    source.onMessage((message) => this.relay(typeof message === 'string' ? message : Buffer.from(message as ArrayBuffer)));
+    // node-datachannel hands binary messages over as Buffers; wrap (never copy) anything else.
+    source.onMessage((message) =>
+      this.relay(typeof message === 'string' || Buffer.isBuffer(message) ? message : Buffer.from(message)),
+    );
   }
 
   get subscriberCount(): number {
