@@ -17,7 +17,7 @@ const nodeGlobals = Object.fromEntries(
 
 export default defineConfig(
   {
-    ignores: ['**/dist/', '**/node_modules/', 'data/', 'bench/results/', '**/*.d.ts'],
+    ignores: ['**/dist/', '**/node_modules/', 'data/', 'bench/results/', '**/*.d.ts', 'scratch/', '**/.scratch/'],
   },
   js.configs.recommended,
   tseslint.configs.recommended,

@@ -1,7 +1,9 @@
 /**
- * A @plaza/client subscriber in its own process, so a test can SIGSTOP it: a stopped process
- * stops acknowledging SCTP data, which is what a congested or stalled subscriber looks like to
- * the server. Reports on stdout, one JSON object per line.
+ * A @plaza/client subscriber in its own process, so a test can SIGSTOP it (a stopped process stops
+ * acknowledging SCTP data: what a congested or stalled subscriber looks like to the server) and so
+ * its reading never competes with the server for the test process's event loop.
+ * Expects binary messages that start with a big-endian u32 sequence number; counts them and the
+ * ones out of order. Reports on stdout, one JSON object per line; a line on stdin asks for a count.
  *   argv: signalingUrl token room
  */
 import { connect } from '@plaza/client';
@@ -11,14 +13,19 @@ const say = (event: object): void => void process.stdout.write(JSON.stringify(ev
 
 const room = await connect(token, { name, wsServer: signalingUrl, tracks: [] });
 let received = 0;
+let outOfOrder = 0;
 room.on('trackSubscribed', (track: { kind: string }) => {
   if (track.kind === 'data') say({ event: 'subscribed' });
 });
 room.on('trackUnsubscribed', () => say({ event: 'unsubscribed', received }));
 room.on('trackSubscriptionFailed', (error: { code: number }) => say({ event: 'subscriptionFailed', code: error.code, received }));
-room.on('trackMessage', () => {
+room.on('trackMessage', (data: ArrayBuffer | string) => {
+  if (typeof data === 'string' || new DataView(data).getUint32(0) !== received) outOfOrder++;
   received++;
 });
 say({ event: 'connected' });
-process.stdin.on('data', () => say({ event: 'count', received }));
-process.stdin.on('end', () => void room.disconnect());
+process.stdin.on('data', () => say({ event: 'count', received, outOfOrder }));
+process.stdin.on('end', () => {
+  room.once('disconnected', () => process.exit(0));
+  room.disconnect();
+});

@@ -154,6 +154,7 @@ export class TcmpConnection extends TypedEmitter<TcmpConnectionEvents> {
   }
 
   #handleFrame(data: unknown): void {
+    if (this.#state === 'closed') return; // frames in flight during our closing handshake
     let frame: { type?: unknown; [key: string]: unknown };
     try {
       frame = JSON.parse(String(data)) as typeof frame;

@@ -7,15 +7,29 @@
  */
 // Event maps are object types from event name to the listener's argument tuple.
 export type EventMap = { [event: string]: unknown[] };
-export type Listener<Args extends unknown[]> = (...args: Args) => void;
+/**
+ * Listener parameters are checked bivariantly (method-style), so `(data: ArrayBuffer) => ...` is
+ * accepted where data is `string | ArrayBuffer`: twilio-video's typings accept any listener, and
+ * ported apps often annotate the narrower type they know they receive.
+ */
+export type Listener<Args extends unknown[]> = { bivarianceHack(...args: Args): void }['bivarianceHack'];
+
+/** The event map of an emitter type, e.g. EventsOf<Room> = RoomEvents. */
+export type EventsOf<T> = T extends { readonly _eventMap?: infer E } ? (E extends EventMap ? E : never) : never;
+
+/** How listeners are stored: the event map guarantees the arguments match at the call sites. */
+type StoredListener = Listener<unknown[]> & { listener?: unknown };
 
 export class TypedEmitter<Events extends EventMap> {
-  #listeners = new Map<keyof Events, Array<Listener<never[]>>>();
+  /** Type-only: lets helpers recover a subclass's event map (see EventsOf). Never set at runtime. */
+  declare readonly _eventMap?: Events;
+  #listeners = new Map<keyof Events, StoredListener[]>();
 
+  // Listener arrays are copy-on-write: on/off replace them, so emit() can iterate the current array
+  // without copying it (emit runs per data message; adding and removing listeners is rare).
   on<E extends keyof Events>(event: E, listener: Listener<Events[E]>): this {
     const list = this.#listeners.get(event) ?? [];
-    list.push(listener as Listener<never[]>);
-    this.#listeners.set(event, list);
+    this.#listeners.set(event, [...list, listener as unknown as StoredListener]);
     return this;
   }
 
@@ -35,11 +49,10 @@ export class TypedEmitter<Events extends EventMap> {
   off<E extends keyof Events>(event: E, listener: Listener<Events[E]>): this {
     const list = this.#listeners.get(event);
     if (!list) return this;
-    const index = list.findIndex(
-      (l) => l === listener || (l as { listener?: unknown }).listener === listener,
-    );
-    if (index >= 0) list.splice(index, 1);
-    if (list.length === 0) this.#listeners.delete(event);
+    const index = list.findIndex((l) => (l as unknown) === listener || l.listener === listener);
+    if (index < 0) return this;
+    if (list.length === 1) this.#listeners.delete(event);
+    else this.#listeners.set(event, [...list.slice(0, index), ...list.slice(index + 1)]);
     return this;
   }
 
@@ -51,6 +64,11 @@ export class TypedEmitter<Events extends EventMap> {
     if (event === undefined) this.#listeners.clear();
     else this.#listeners.delete(event);
     return this;
+  }
+
+  /** Events with at least one listener (Node's EventEmitter#eventNames). */
+  eventNames(): Array<keyof Events> {
+    return [...this.#listeners.keys()];
   }
 
   listenerCount(event: keyof Events): number {
@@ -65,9 +83,9 @@ export class TypedEmitter<Events extends EventMap> {
   emit<E extends keyof Events>(event: E, ...args: Events[E]): boolean {
     const list = this.#listeners.get(event);
     if (!list || list.length === 0) return false;
-    for (const listener of [...list]) {
+    for (const listener of list) {
       try {
-        (listener as Listener<Events[E]>)(...args);
+        listener(...args);
       } catch (error) {
         queueMicrotask(() => {
           throw error;

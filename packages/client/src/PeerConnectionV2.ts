@@ -1,0 +1,376 @@
+/**
+ * The room's one RTCPeerConnection and its RSP negotiation state, following twilio-video
+ * lib/signaling/v2/peerconnection.js (data-only subset):
+ *  - One revision counter shared with the server. Our offers carry ++revision; a server `answer` is
+ *    applied only if its revision equals our offer's and we are in have-local-offer; a server `offer`
+ *    needs a revision above the last stable one and is answered with the same revision;
+ *    `create-offer` R makes us offer with R + 1. Glare: roll back, answer, then re-offer.
+ *  - ICE is trickled (not waited for): each local candidate re-sends the cumulative list for the
+ *    current ufrag with an increasing revision, then `complete: true`. This is what the official SDK
+ *    does, so the server sees the same messages from both clients, and the offer leaves without
+ *    waiting for slow STUN/TURN gathering. If the server is ICE-lite we only send `complete`.
+ *
+ * node-datachannel's polyfill differs from browsers in ways handled here:
+ *  - createOffer() never resolves when there is nothing to negotiate, so the first offer always has a
+ *    data channel (see #ensureApplicationSection);
+ *  - createOffer()/createAnswer() return the FIRST description forever, while setLocalDescription()
+ *    does produce a fresh one: we therefore always read pc.localDescription after setting it;
+ *  - candidates may be gathered before setLocalDescription() resolves and no null candidate marks the
+ *    end: we keep early candidates and treat iceGatheringState 'complete' as the end.
+ */
+import type { ParsedServerPeerConnection } from '@plaza/protocol';
+import type { RTCPeerConnectionCtor } from './environment.js';
+import { IceBox, type RemoteCandidate } from './IceBox.js';
+import type { Logger } from './Logger.js';
+import { TypedEmitter } from './TypedEmitter.js';
+import type { IceCandidateOut, PeerConnectionStateOut } from './wire.js';
+
+export type PeerConnectionV2Events = {
+  /** A new local description to signal (`update.peer_connections[].description`). */
+  description: [state: PeerConnectionStateOut];
+  /** A new cumulative candidate list to signal (`update.peer_connections[].ice`). */
+  candidates: [state: PeerConnectionStateOut];
+  /** A data channel opened by the server: a subscription (label = `subscribed.tracks[].id`). */
+  dataChannel: [channel: RTCDataChannel];
+  connectionStateChanged: [state: string];
+};
+
+export interface PeerConnectionV2Options {
+  id: string;
+  RTCPeerConnection: RTCPeerConnectionCtor;
+  iceServers: RTCIceServer[];
+  log: Logger;
+}
+
+type ServerDescription = NonNullable<ParsedServerPeerConnection['description']>;
+
+/** RTCSctpTransport.maxMessageSize when unknown (before SCTP is up): libdatachannel's and Chrome's 256 KiB. */
+export const DEFAULT_MAX_MESSAGE_SIZE = 262144;
+/**
+ * Stream id of the placeholder channel. The highest id both libdatachannel and Chrome allow (1024
+ * streams); the server, as DTLS client, opens its channels on even ids, so an odd id this high never
+ * collides, and auto-assigned ids on our side skip it.
+ */
+const PLACEHOLDER_STREAM_ID = 1023;
+
+export class PeerConnectionV2 extends TypedEmitter<PeerConnectionV2Events> {
+  readonly id: string;
+  readonly #pc: RTCPeerConnection;
+  readonly #log: Logger;
+  #closed = false;
+  #descriptionRevision = 0;
+  #lastStableRevision = 0;
+  #localDescription: { type: 'offer' | 'answer' | 'close'; sdp?: string } | null = null;
+  #needsAnswer = false;
+  #shouldOffer = false;
+  #queuedDescription: ServerDescription | null = null;
+  #isIceLite = false;
+  #hasRemoteDescription = false;
+  #localCandidates: IceCandidateOut[] = [];
+  #localCandidatesRevision = 1;
+  #localUfrag: string | null = null;
+  #iceComplete = false;
+  readonly #remoteCandidates = new IceBox();
+  readonly #dataChannels = new Set<RTCDataChannel>();
+  #placeholder: RTCDataChannel | null = null;
+  #lock: Promise<unknown> = Promise.resolve();
+
+  constructor(options: PeerConnectionV2Options) {
+    super();
+    this.id = options.id;
+    this.#log = options.log;
+    // max-bundle + rtcp-mux: what the SDK configures (peerconnection.js getConfiguration()).
+    this.#pc = new options.RTCPeerConnection({
+      iceServers: options.iceServers,
+      bundlePolicy: 'max-bundle',
+      rtcpMuxPolicy: 'require',
+    });
+    const pc = this.#pc;
+    pc.addEventListener('icecandidate', (event) => this.#handleLocalCandidate(event.candidate));
+    pc.addEventListener('icegatheringstatechange', () => {
+      if (pc.iceGatheringState === 'complete') this.#handleLocalCandidate(null);
+    });
+    pc.addEventListener('datachannel', (event) => {
+      if (!this.#closed) this.emit('dataChannel', event.channel);
+    });
+    pc.addEventListener('connectionstatechange', () => {
+      this.#log.debug('connection state', pc.connectionState);
+      this.emit('connectionStateChanged', pc.connectionState);
+    });
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Largest message the SCTP transport accepts (spec: RTCSctpTransport.maxMessageSize). */
+  get maxMessageSize(): number {
+    const size = this.#pc.sctp?.maxMessageSize;
+    return typeof size === 'number' && size > 0 && Number.isFinite(size) ? size : DEFAULT_MAX_MESSAGE_SIZE;
+  }
+
+  /** Whether our current local description has an m=application section. */
+  get isApplicationSectionNegotiated(): boolean {
+    if (this.#closed) return true;
+    return /^m=application /m.test(this.#localDescription?.sdp ?? '');
+  }
+
+  /** `peer_connections[]` entry for connect/sync: the latest local description, or null before one. */
+  getState(): PeerConnectionStateOut | null {
+    const local = this.#localDescription;
+    if (!local) return null;
+    // An answer is reported with the last stable revision (see the SDK's getState() note on sync).
+    const revision = local.type === 'answer' ? this.#lastStableRevision : this.#descriptionRevision;
+    return {
+      id: this.id,
+      description: local.sdp === undefined ? { type: local.type, revision } : { type: local.type, revision, sdp: local.sdp },
+    };
+  }
+
+  /** Creates an in-band channel (label = DataTrack id); re-offers if m=application is missing. */
+  createDataChannel(label: string, init: RTCDataChannelInit): RTCDataChannel {
+    const channel = this.#pc.createDataChannel(label, init);
+    this.#dataChannels.add(channel);
+    channel.addEventListener('close', () => this.#dataChannels.delete(channel));
+    if (this.#localDescription && !this.isApplicationSectionNegotiated) {
+      this.offer().catch((error: unknown) => this.#log.warn('Re-offer failed:', error));
+    }
+    return channel;
+  }
+
+  /** Creates and signals an offer, unless one is awaiting its answer (then it follows that answer). */
+  offer(): Promise<void> {
+    if (this.#needsAnswer) {
+      this.#shouldOffer = true;
+      return Promise.resolve();
+    }
+    return this.#locked(async () => {
+      if (this.#needsAnswer) this.#shouldOffer = true; // an offer went out while we waited for the lock
+      else await this.#offer();
+    });
+  }
+
+  /** Applies a server `peer_connections[]` entry: remote ICE first, then the description. */
+  update(state: ParsedServerPeerConnection): Promise<void> {
+    return this.#locked(async () => {
+      if (this.#closed) return;
+      if (state.ice) {
+        const ice = { ufrag: state.ice.ufrag ?? null, revision: state.ice.revision, candidates: state.ice.candidates };
+        await this.#addRemoteCandidates(this.#remoteCandidates.update(ice));
+      }
+      if (state.description) await this.#updateDescription(state.description);
+    });
+  }
+
+  /** Closes the RTCPeerConnection. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#pc.close();
+    } catch (error) {
+      this.#log.debug('RTCPeerConnection.close failed:', error);
+    }
+    this.#descriptionRevision++;
+    this.#localDescription = { type: 'close' };
+    this.emit('description', this.getState() as PeerConnectionStateOut);
+  }
+
+  #locked<T>(fn: () => Promise<T> | T): Promise<T> {
+    const run = this.#lock.then(fn);
+    this.#lock = run.catch(() => undefined);
+    return run;
+  }
+
+  async #updateDescription(description: ServerDescription): Promise<void> {
+    switch (description.type) {
+      case 'answer':
+      case 'pranswer':
+        if (description.revision !== this.#descriptionRevision || this.#pc.signalingState !== 'have-local-offer') return;
+        break;
+      case 'close':
+        this.close();
+        return;
+      case 'create-offer':
+        if (description.revision <= this.#lastStableRevision) return;
+        if (this.#needsAnswer) {
+          this.#queuedDescription = description;
+          return;
+        }
+        this.#descriptionRevision = description.revision;
+        await this.#offer();
+        return;
+      case 'offer':
+        if (description.revision <= this.#lastStableRevision || this.#closed) return;
+        if (this.#pc.signalingState === 'have-local-offer') {
+          // Before the first answer the DTLS roles are not settled: answer the server later instead.
+          if (this.#needsAnswer && this.#lastStableRevision === 0) {
+            this.#queuedDescription = description;
+            return;
+          }
+          this.#descriptionRevision = description.revision;
+          await this.#handleGlare(description);
+          return;
+        }
+        this.#descriptionRevision = description.revision;
+        await this.#answer(description);
+        return;
+      default:
+        return;
+    }
+    // An answer to our offer.
+    await this.#setRemoteDescription({ type: 'answer', sdp: description.sdp ?? '' });
+    this.#lastStableRevision = description.revision;
+    this.#needsAnswer = false;
+    await this.#checkIceBox(description.sdp);
+    await this.#processQueuedDescription();
+    await this.#maybeReoffer();
+  }
+
+  async #processQueuedDescription(): Promise<void> {
+    const queued = this.#queuedDescription;
+    this.#queuedDescription = null;
+    if (queued) await this.#updateDescription(queued);
+  }
+
+  async #offer(): Promise<void> {
+    if (this.#closed) return;
+    this.#ensureApplicationSection();
+    this.#needsAnswer = true;
+    try {
+      const offer = await this.#pc.createOffer();
+      await this.#pc.setLocalDescription(offer);
+      this.#shouldOffer = false;
+      this.#descriptionRevision++;
+      this.#setLocalDescription('offer', this.#currentLocalSdp(offer.sdp));
+    } catch (error) {
+      this.#needsAnswer = false;
+      throw error;
+    }
+  }
+
+  /** Returns true if it re-offered. */
+  async #answer(offer: ServerDescription): Promise<boolean> {
+    await this.#setRemoteDescription({ type: 'offer', sdp: offer.sdp ?? '' });
+    const answer = await this.#pc.createAnswer();
+    await this.#pc.setLocalDescription(answer);
+    this.#lastStableRevision = this.#descriptionRevision;
+    this.#setLocalDescription('answer', this.#currentLocalSdp(answer.sdp));
+    await this.#checkIceBox(offer.sdp);
+    await this.#processQueuedDescription();
+    return this.#maybeReoffer();
+  }
+
+  async #handleGlare(offer: ServerDescription): Promise<void> {
+    this.#log.debug('Glare detected; rolling back');
+    await this.#pc.setLocalDescription({ type: 'rollback' });
+    this.#needsAnswer = false;
+    const reoffered = await this.#answer(offer);
+    if (!reoffered) await this.#offer();
+  }
+
+  async #maybeReoffer(): Promise<boolean> {
+    const needsApplication = this.#dataChannels.size > 0 && !this.isApplicationSectionNegotiated;
+    if (!this.#shouldOffer && !needsApplication) return false;
+    await this.#offer();
+    return true;
+  }
+
+  async #setRemoteDescription(description: RTCSessionDescriptionInit): Promise<void> {
+    if (!this.#hasRemoteDescription) this.#isIceLite = /^a=ice-lite/m.test(description.sdp ?? '');
+    await this.#pc.setRemoteDescription(description);
+    this.#hasRemoteDescription = true;
+  }
+
+  /**
+   * Browsers put an m=application section in an offer only once a data channel exists, and the
+   * polyfill cannot offer at all without one. A participant that publishes nothing yet must still be
+   * able to receive the server's channels without renegotiating, so we add a pre-negotiated
+   * (`negotiated: true`) channel: it appears in the SDP but sends no DCEP OPEN, so the server never
+   * sees it, and it carries no data.
+   */
+  #ensureApplicationSection(): void {
+    if (this.#placeholder || this.#dataChannels.size > 0 || this.#localDescription) return;
+    this.#placeholder = this.#pc.createDataChannel('plaza-negotiation', {
+      negotiated: true,
+      id: PLACEHOLDER_STREAM_ID,
+    });
+  }
+
+  #currentLocalSdp(fallback: string | undefined): string | undefined {
+    try {
+      return this.#pc.localDescription?.sdp ?? fallback;
+    } catch {
+      return fallback; // the polyfill throws when the native side has no description
+    }
+  }
+
+  #setLocalDescription(type: 'offer' | 'answer', sdp: string | undefined): void {
+    this.#localDescription = sdp === undefined ? { type } : { type, sdp };
+    const ufrag = getUfrag(sdp);
+    if (ufrag && ufrag !== this.#localUfrag) {
+      if (this.#localUfrag !== null) {
+        this.#localCandidates = []; // an ICE restart: the old list belongs to the old ufrag
+        this.#iceComplete = false;
+      }
+      this.#localUfrag = ufrag;
+    }
+    this.emit('description', this.getState() as PeerConnectionStateOut);
+    // Candidates gathered before the description (polyfill) are signaled now that the ufrag is known.
+    if (this.#localCandidates.length > 0 || this.#iceComplete) this.#emitCandidates();
+  }
+
+  #handleLocalCandidate(candidate: RTCIceCandidate | null): void {
+    if (this.#closed) return;
+    if (candidate && candidate.candidate) {
+      const out: IceCandidateOut = {
+        // libdatachannel reports SDP lines ("a=candidate:..."); the W3C/SDK form has no "a=".
+        candidate: candidate.candidate.replace(/^a=/, ''),
+        sdpMid: candidate.sdpMid ?? null,
+        sdpMLineIndex: candidate.sdpMLineIndex ?? null,
+      };
+      if (candidate.usernameFragment) out.usernameFragment = candidate.usernameFragment;
+      this.#localCandidates.push(out);
+      if (this.#isIceLite) return;
+    } else {
+      if (this.#iceComplete) return; // both a null candidate and the gathering state may signal it
+      this.#iceComplete = true;
+    }
+    if (this.#localUfrag !== null) this.#emitCandidates();
+  }
+
+  #emitCandidates(): void {
+    const ice: NonNullable<PeerConnectionStateOut['ice']> = {
+      candidates: this.#isIceLite ? [] : this.#localCandidates.slice(),
+      ufrag: this.#localUfrag,
+      revision: this.#localCandidatesRevision++,
+    };
+    if (this.#iceComplete) ice.complete = true;
+    this.emit('candidates', { id: this.id, ice });
+  }
+
+  async #checkIceBox(sdp: string | undefined): Promise<void> {
+    const ufrag = getUfrag(sdp);
+    if (ufrag) await this.#addRemoteCandidates(this.#remoteCandidates.setUfrag(ufrag));
+  }
+
+  async #addRemoteCandidates(candidates: RemoteCandidate[]): Promise<void> {
+    for (const c of candidates) {
+      if (!c.candidate) continue; // an empty candidate only marks the end of the list
+      const init: RTCIceCandidateInit = { candidate: c.candidate };
+      if (c.sdpMid != null) init.sdpMid = c.sdpMid;
+      if (c.sdpMLineIndex != null) init.sdpMLineIndex = c.sdpMLineIndex;
+      if (init.sdpMid === undefined && init.sdpMLineIndex === undefined) init.sdpMLineIndex = 0; // bundle
+      try {
+        await this.#pc.addIceCandidate(init);
+      } catch (error) {
+        this.#log.warn(`Failed to add remote candidate "${c.candidate}":`, error);
+      }
+    }
+  }
+}
+
+export function getUfrag(sdp: string | undefined): string | null {
+  const match = /^a=ice-ufrag:([a-zA-Z0-9+/=#\-_.]+)/m.exec(sdp ?? '');
+  return match?.[1] ?? null;
+}

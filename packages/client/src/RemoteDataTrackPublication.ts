@@ -1,0 +1,81 @@
+/**
+ * RemoteDataTrackPublication (twilio-video lib/media/track/remotedatatrackpublication.js): a data
+ * track another participant published. `track` is set while we are subscribed.
+ */
+import type { ParsedServerTrack } from '@plaza/protocol';
+import type { TwilioError } from './errors.js';
+import type { DataTrackReliability, RemoteDataTrack, TrackPriority } from './RemoteDataTrack.js';
+import { TypedEmitter } from './TypedEmitter.js';
+
+export type RemoteDataTrackPublicationEvents = {
+  subscribed: [track: RemoteDataTrack];
+  unsubscribed: [track: RemoteDataTrack];
+  subscriptionFailed: [error: TwilioError];
+  publishPriorityChanged: [priority: TrackPriority];
+};
+
+export class RemoteDataTrackPublication extends TypedEmitter<RemoteDataTrackPublicationEvents> {
+  readonly kind = 'data' as const;
+  readonly trackSid: string;
+  readonly trackName: string;
+  /** Data tracks cannot be disabled (SDK). */
+  readonly isTrackEnabled = true;
+  #publishPriority: TrackPriority = 'standard';
+  #track: RemoteDataTrack | null = null;
+  /** The server's reliability extension fields, when it sent them. */
+  #reliability: Partial<DataTrackReliability> = {};
+
+  constructor(state: ParsedServerTrack) {
+    super();
+    this.trackSid = state.sid;
+    this.trackName = state.name;
+    this._update(state);
+  }
+
+  get isSubscribed(): boolean {
+    return this.#track !== null;
+  }
+
+  get track(): RemoteDataTrack | null {
+    return this.#track;
+  }
+
+  get publishPriority(): TrackPriority {
+    return this.#publishPriority;
+  }
+
+  /** @internal Reliability announced by the server (may be partial or empty). */
+  get _reliability(): Partial<DataTrackReliability> {
+    return this.#reliability;
+  }
+
+  /** @internal Applies a newer track state from the participant's entry. */
+  _update(state: ParsedServerTrack): void {
+    const reliability: Partial<DataTrackReliability> = {};
+    if (typeof state.ordered === 'boolean') reliability.ordered = state.ordered;
+    if (state.max_packet_life_time !== undefined) reliability.maxPacketLifeTime = state.max_packet_life_time;
+    if (state.max_retransmits !== undefined) reliability.maxRetransmits = state.max_retransmits;
+    this.#reliability = reliability;
+    const priority = state.priority;
+    if ((priority === 'low' || priority === 'standard' || priority === 'high') && priority !== this.#publishPriority) {
+      this.#publishPriority = priority;
+      this.emit('publishPriorityChanged', priority);
+    }
+  }
+
+  /** @internal */
+  _subscribed(track: RemoteDataTrack): void {
+    this.#track = track;
+    this.emit('subscribed', track);
+  }
+
+  /** @internal Returns the track that was unsubscribed, if any. */
+  _unsubscribe(): RemoteDataTrack | null {
+    const track = this.#track;
+    if (!track) return null;
+    this.#track = null;
+    track._unsubscribe();
+    this.emit('unsubscribed', track);
+    return track;
+  }
+}

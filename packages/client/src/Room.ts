@@ -1,0 +1,244 @@
+/**
+ * Room (twilio-video lib/room.js + lib/signaling/v2/room.js): created by connect() from the
+ * `connected` message, it owns the signaling transport, the peer connection, the local participant
+ * and the remote participants, and applies room state in the SDK's order (RoomV2._update):
+ * subscribed → participants → (synced: drop absent participants) → subscriptions →
+ * peer_connections → published → participant.
+ *
+ * Ownership and closing: disconnect() (or a server `disconnected`/`error`, or a reconnect that runs
+ * out of time) closes everything once — transport, peer connection, channels, publications — and
+ * emits `disconnected(room, error?)`. Calling it again does nothing.
+ */
+import type { ParsedRoomState } from '@plaza/protocol';
+import type { DataMessage } from './DataTrackReceiver.js';
+import { SignalingConnectionDisconnectedError, TwilioError } from './errors.js';
+import type { LocalParticipant } from './LocalParticipant.js';
+import type { Logger } from './Logger.js';
+import type { PeerConnectionV2 } from './PeerConnectionV2.js';
+import type { RemoteDataTrack } from './RemoteDataTrack.js';
+import type { RemoteDataTrackPublication } from './RemoteDataTrackPublication.js';
+import { RemoteParticipant } from './RemoteParticipant.js';
+import type { ConnectedMessage, SignalingTransport, TransportState } from './SignalingTransport.js';
+import type { SubscriptionTable } from './SubscriptionTable.js';
+import { TypedEmitter } from './TypedEmitter.js';
+
+export type RoomState = 'connected' | 'reconnecting' | 'disconnected';
+
+export type RoomEvents = {
+  participantConnected: [participant: RemoteParticipant];
+  participantDisconnected: [participant: RemoteParticipant];
+  participantReconnecting: [participant: RemoteParticipant];
+  participantReconnected: [participant: RemoteParticipant];
+  trackPublished: [publication: RemoteDataTrackPublication, participant: RemoteParticipant];
+  trackUnpublished: [publication: RemoteDataTrackPublication, participant: RemoteParticipant];
+  trackSubscribed: [track: RemoteDataTrack, publication: RemoteDataTrackPublication, participant: RemoteParticipant];
+  trackUnsubscribed: [track: RemoteDataTrack, publication: RemoteDataTrackPublication, participant: RemoteParticipant];
+  trackSubscriptionFailed: [error: TwilioError, publication: RemoteDataTrackPublication, participant: RemoteParticipant];
+  trackMessage: [data: DataMessage, track: RemoteDataTrack, participant: RemoteParticipant];
+  /** The signaling connection dropped; the SDK passes SignalingConnectionDisconnectedError (53001). */
+  reconnecting: [error: TwilioError];
+  reconnected: [];
+  disconnected: [room: Room, error?: TwilioError];
+};
+
+export interface RoomInit {
+  initialState: ConnectedMessage;
+  transport: SignalingTransport;
+  peerConnection: PeerConnectionV2;
+  localParticipant: LocalParticipant;
+  subscriptions: SubscriptionTable;
+  log: Logger;
+}
+
+/** Remote participant events re-emitted by the room with the participant appended (lib/room.js). */
+const REEMITTED = [
+  'trackPublished',
+  'trackUnpublished',
+  'trackSubscribed',
+  'trackUnsubscribed',
+  'trackSubscriptionFailed',
+] as const;
+
+export class Room extends TypedEmitter<RoomEvents> {
+  readonly sid: string;
+  readonly name: string;
+  readonly localParticipant: LocalParticipant;
+  /** Remote participants by SID. */
+  readonly participants = new Map<string, RemoteParticipant>();
+  #state: RoomState = 'connected';
+  readonly #transport: SignalingTransport;
+  readonly #pc: PeerConnectionV2;
+  readonly #subscriptions: SubscriptionTable;
+  readonly #log: Logger;
+  /** Revisions at which participants left: older entries for them are stale (v2/room.js). */
+  readonly #disconnectedRevisions = new Map<string, number>();
+  readonly #sessionTimeoutMs: number;
+  #sessionTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(init: RoomInit) {
+    super();
+    const { initialState } = init;
+    this.sid = initialState.sid;
+    this.name = initialState.name;
+    this.localParticipant = init.localParticipant;
+    this.#transport = init.transport;
+    this.#pc = init.peerConnection;
+    this.#subscriptions = init.subscriptions;
+    this.#log = init.log;
+    this.#sessionTimeoutMs = (initialState.options?.session_timeout ?? 30) * 1000;
+
+    this.#transport.on('message', (state) => this.#update(state));
+    this.#transport.on('stateChanged', (state, error) => this.#handleTransportState(state, error));
+    this.#subscriptions.on('changed', () => this.#handleSubscriptions());
+    this.localParticipant._setUpdateCallback(() => {
+      this.#transport.publish({ participant: this.localParticipant.getState() });
+    });
+    this.#update(initialState);
+  }
+
+  get state(): RoomState {
+    return this.#state;
+  }
+
+  /** Leaves the room: `disconnect`, `bye`, close 1000. Idempotent. */
+  disconnect(): this {
+    this.#close();
+    return this;
+  }
+
+  #handleTransportState(state: TransportState, error: TwilioError | undefined): void {
+    if (state === 'disconnected') {
+      this.#close(error);
+    } else if (state === 'syncing' && this.#state === 'connected') {
+      this.#state = 'reconnecting';
+      this.localParticipant._setReconnecting(true);
+      // Same rule as the SDK's RoomSignaling session timer: give up after session_timeout.
+      this.#sessionTimer = setTimeout(() => this.#close(new SignalingConnectionDisconnectedError()), this.#sessionTimeoutMs);
+      this.emit('reconnecting', new SignalingConnectionDisconnectedError());
+    } else if (state === 'connected' && this.#state === 'reconnecting') {
+      if (this.#sessionTimer) clearTimeout(this.#sessionTimer);
+      this.#sessionTimer = null;
+      this.#state = 'connected';
+      this.localParticipant._setReconnecting(false);
+      this.emit('reconnected');
+    }
+  }
+
+  #update(state: ParsedRoomState): void {
+    if (this.#state === 'disconnected') return;
+    // Our own SID first: it is needed to skip ourselves in `participants`.
+    if (state.participant && !this.localParticipant.sid) {
+      this.localParticipant._connect(state.participant.sid, state.participant.identity);
+    }
+    if (state.subscribed) this.#subscriptions.updateSubscribed(state.subscribed);
+
+    const present = new Set<RemoteParticipant>();
+    for (const participantState of state.participants ?? []) {
+      if (participantState.sid === this.localParticipant.sid) continue;
+      const leftAt = this.#disconnectedRevisions.get(participantState.sid);
+      if (leftAt !== undefined) {
+        if (participantState.revision <= leftAt) continue;
+        this.#disconnectedRevisions.delete(participantState.sid); // rejoined with the same SID
+      }
+      let participant = this.participants.get(participantState.sid);
+      if (!participant) {
+        if (participantState.state === 'disconnected') {
+          this.#disconnectedRevisions.set(participantState.sid, participantState.revision);
+          continue;
+        }
+        participant = this.#addParticipant(new RemoteParticipant(participantState, this.#log));
+      } else {
+        participant._update(participantState);
+      }
+      present.add(participant);
+    }
+    if (state.type === 'synced') {
+      for (const participant of [...this.participants.values()]) {
+        if (!present.has(participant)) participant._disconnect();
+      }
+    }
+
+    this.#handleSubscriptions();
+
+    if (state.peer_connections) {
+      const ours = state.peer_connections.find((pc) => pc.id === this.#pc.id);
+      if (ours) {
+        this.#pc.update(ours).catch((error: unknown) => this.#log.warn('Peer connection update failed:', error));
+      } else if (state.type === 'synced') {
+        // The server no longer knows our peer connection (v2/peerconnectionmanager.js closes it too).
+        this.#log.warn(`Peer connection ${this.#pc.id} is absent from "synced"; closing it`);
+        this.#pc.close();
+      }
+      for (const other of state.peer_connections) {
+        if (other.id !== this.#pc.id) this.#log.debug(`Ignoring unknown peer connection ${other.id}`);
+      }
+    }
+
+    if (state.published) this.localParticipant._handlePublished(state.published);
+    if (state.participant) this.localParticipant._connect(state.participant.sid, state.participant.identity);
+  }
+
+  #addParticipant(participant: RemoteParticipant): RemoteParticipant {
+    this.participants.set(participant.sid, participant);
+    const forwarders = REEMITTED.map((event) => {
+      const forward = (...args: unknown[]) => (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args, participant);
+      participant.on(event, forward as never);
+      return [event, forward] as const;
+    });
+    // trackMessage runs per data message: forwarded without the generic rest/spread copies.
+    const onMessage = (data: DataMessage, track: RemoteDataTrack) => this.emit('trackMessage', data, track, participant);
+    participant.on('trackMessage', onMessage);
+    const onReconnecting = () => this.emit('participantReconnecting', participant);
+    const onReconnected = () => this.emit('participantReconnected', participant);
+    participant.on('reconnecting', onReconnecting);
+    participant.on('reconnected', onReconnected);
+    participant.once('disconnected', () => {
+      this.participants.delete(participant.sid);
+      this.#disconnectedRevisions.set(participant.sid, participant.revision ?? 0);
+      for (const [event, forward] of forwarders) participant.off(event, forward as never);
+      participant.off('trackMessage', onMessage);
+      participant.off('reconnecting', onReconnecting);
+      participant.off('reconnected', onReconnected);
+      this.emit('participantDisconnected', participant);
+    });
+    this.emit('participantConnected', participant);
+    return participant;
+  }
+
+  /** Matches remote data publications with `subscribed` ids and the channels that arrived. */
+  #handleSubscriptions(): void {
+    if (this.#state === 'disconnected') return;
+    for (const participant of this.participants.values()) {
+      for (const publication of participant.tracks.values()) {
+        const failure = this.#subscriptions.takeFailure(publication.trackSid);
+        if (failure) {
+          participant._subscriptionFailed(publication, TwilioError.fromServer(failure.code, failure.message));
+        }
+        const id = this.#subscriptions.idFor(publication.trackSid);
+        const currentId = participant._subscriptionId(publication);
+        if (currentId !== undefined) {
+          const receiver = publication.track?._receiver;
+          if (currentId === id && receiver && !receiver.closed) continue;
+          participant._unsubscribe(publication);
+        }
+        if (id === undefined) continue;
+        const receiver = this.#subscriptions.receiverFor(id);
+        if (receiver) participant._subscribe(publication, receiver, id);
+      }
+    }
+  }
+
+  #close(error?: TwilioError): void {
+    if (this.#state === 'disconnected') return;
+    this.#state = 'disconnected';
+    if (this.#sessionTimer) clearTimeout(this.#sessionTimer);
+    this.#sessionTimer = null;
+    this.#transport.disconnect(error);
+    this.#pc.close();
+    for (const participant of this.participants.values()) participant._unsubscribeAll();
+    this.#subscriptions.close();
+    this.localParticipant._disconnect(error);
+    if (error) this.#log.info(`Disconnected: ${error.code} ${error.message}`);
+    this.emit('disconnected', this, error);
+  }
+}
