@@ -27,15 +27,15 @@ let carol: Room;
 let carolTrack: LocalDataTrack;
 const carolGot: PageLog['messages'] = [];
 
-async function joinInBrowser(identity: string, trackOptions: object = {}): Promise<Page> {
+async function joinInBrowser(identity: string, trackOptions: object | null = {}): Promise<Page> {
   const page = await openTwilioPage(browser, pages.url);
   const token = await srv.token(identity, ROOM);
   await page.evaluate(
     async ({ token, wsServer, room, trackOptions }) => {
       const Video = window.Twilio.Video;
       const log: PageLog = { messages: [], subscribed: [], left: [], connection: [] };
-      const track = new Video.LocalDataTrack(trackOptions);
-      const r = await Video.connect(token, { wsServer, insights: false, name: room, tracks: [track] } as never);
+      const track = trackOptions ? new Video.LocalDataTrack(trackOptions) : null;
+      const r = await Video.connect(token, { wsServer, insights: false, name: room, tracks: track ? [track] : [] } as never);
       r.on('trackSubscribed', (t, _pub, p) => {
         if (t.kind !== 'data') return;
         log.subscribed.push({ from: p.identity, ordered: t.ordered, maxRetransmits: t.maxRetransmits, maxPacketLifeTime: t.maxPacketLifeTime });
@@ -141,6 +141,19 @@ test('a late joiner gets only what is sent after it subscribed', async () => {
   ]);
   // Nothing so far made the SDK log an error (the reconnection test below does, on purpose).
   for (const page of joined) assert.deepEqual(pageErrors(page), []);
+});
+
+test('an official-SDK participant that publishes nothing still receives DataTracks', async () => {
+  // Its first offer has no m=application: the server must add one without renegotiating SCTP
+  // the way that deadlocks libdatachannel (PeerEndpoint, withHiddenDataSection).
+  const viewer = await joinInBrowser('viewer', null);
+  await waitFor(async () => (await logOf(viewer)).subscribed.length === 4, 'viewer subscriptions');
+  carolTrack.send('to the viewer');
+  await waitFor(async () => (await logOf(viewer)).messages.length >= 1, 'viewer message');
+  assert.deepEqual((await logOf(viewer)).messages, [{ from: 'carol', kind: 'string', value: 'to the viewer' }]);
+  assert.deepEqual(pageErrors(viewer), []);
+  await viewer.evaluate(() => (window as unknown as { plazaRoom: { disconnect(): void } }).plazaRoom.disconnect());
+  joined.pop();
 });
 
 test('a dropped signaling connection resumes with sync, and data keeps flowing', async () => {

@@ -88,15 +88,25 @@ export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
    */
   async handleRemoteDescription(desc: { type: string; revision: number; sdp?: string | undefined }): Promise<ServerPeerConnectionState | null> {
     if (this.closed) return null;
+    this.log.debug({ pc: this.id, type: desc.type, revision: desc.revision, ours: this.revision, pending: this.pendingOfferRevision }, 'remote description');
     switch (desc.type) {
       case 'offer': {
         if (desc.revision <= this.revision && this.answeredOnce) return null;
         if (this.pendingOfferRevision !== null) return null; // glare: ours wins
         if (!desc.sdp) throw PlazaError.of(ErrorCode.ServerRemoteDescFailed, 'offer without sdp');
         this.revision = desc.revision;
-        this.applyRemote(stripUnsupported(desc.sdp), 'offer');
-        const answer = await this.waitForLocal('answer');
+        const hideData = !this.answeredOnce && !/^m=application /m.test(desc.sdp);
+        this.applyRemote(stripUnsupported(hideData ? withHiddenDataSection(desc.sdp) : desc.sdp), 'offer');
+        let answer = await this.waitForLocal('answer');
         this.answeredOnce = true;
+        if (hideData) {
+          answer = withoutSection(answer, HIDDEN_DATA_MID);
+          // Offer the data section for real once the client has our answer (the SDK queues our
+          // offer until its first negotiation is stable, then answers it).
+          setImmediate(() => {
+            if (!this.closed) this.pc.setLocalDescription('offer');
+          });
+        }
         return { id: this.id, description: { type: 'answer', revision: desc.revision, sdp: answer } };
       }
       case 'answer':
@@ -185,6 +195,7 @@ export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
       // A negotiation the server started (libdatachannel auto-negotiates on createDataChannel).
       this.revision += 1;
       this.pendingOfferRevision = this.revision;
+      this.log.debug({ pc: this.id, revision: this.revision }, 'server offer');
       void this.afterGathering().then(() => {
         if (this.closed) return;
         const local = this.pc.localDescription();
@@ -236,6 +247,63 @@ export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
     }
     return out.join('\r\n');
   }
+}
+
+/**
+ * The official SDK's first offer has no m=application when the app publishes no DataTrack. Adding
+ * one later by a server offer is the normal way, but libdatachannel 0.24 deadlocks the thread that
+ * applies the answer: SCTP then starts inside setRemoteDescription(), the client's SCTP INIT has
+ * already arrived and been stored by the DTLS layer, and SctpTransport::start() replays it
+ * (registerIncoming) before sending its own INIT (connect), waiting forever for that INIT to be
+ * written. It froze the whole server in testing.
+ *
+ * So the server answers such a first offer as if it also had a data section: libdatachannel then
+ * starts SCTP when DTLS connects, on its own thread, as on every other connection. The section is
+ * removed from the answer the client sees, and the server offers it right after; when the client
+ * answers, SCTP is already running and simply meets the client's INIT.
+ */
+export const HIDDEN_DATA_MID = 'plaza-data';
+
+function withHiddenDataSection(offer: string): string {
+  const lines = offer.split('\r\n').filter((l) => l !== '');
+  const firstMedia = lines.findIndex((l) => l.startsWith('m='));
+  if (firstMedia < 0) throw PlazaError.of(ErrorCode.ServerRemoteDescFailed, 'offer has no media sections');
+  const secondMedia = lines.findIndex((l, i) => i > firstMedia && l.startsWith('m='));
+  // Transport attributes (session level or in the first, bundled section) apply to ours too.
+  const copied = lines
+    .slice(0, secondMedia < 0 ? lines.length : secondMedia)
+    .filter((l) => /^a=(ice-ufrag|ice-pwd|fingerprint|setup|ice-options):/.test(l));
+  const section = [
+    'm=application 9 UDP/DTLS/SCTP webrtc-datachannel',
+    'c=IN IP4 0.0.0.0',
+    `a=mid:${HIDDEN_DATA_MID}`,
+    ...copied,
+    'a=sctp-port:5000',
+    'a=max-message-size:262144',
+  ];
+  const out = lines.map((l) => (l.startsWith('a=group:BUNDLE ') ? `${l} ${HIDDEN_DATA_MID}` : l));
+  return [...out, ...section, ''].join('\r\n');
+}
+
+/** Drops the m-section with `mid` (and its BUNDLE entry) from an SDP. */
+function withoutSection(sdp: string, mid: string): string {
+  const out: string[] = [];
+  let section: string[] = [];
+  const flush = (): void => {
+    if (!section.includes(`a=mid:${mid}`)) out.push(...section);
+    section = [];
+  };
+  for (const line of sdp.split('\r\n')) {
+    if (line === '') continue;
+    if (line.startsWith('m=')) flush();
+    if (line.startsWith('a=group:BUNDLE ')) {
+      section.push(line.split(' ').filter((t) => t !== mid).join(' '));
+      continue;
+    }
+    section.push(line);
+  }
+  flush();
+  return out.join('\r\n') + '\r\n';
 }
 
 /**
