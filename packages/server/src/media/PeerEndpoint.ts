@@ -12,6 +12,7 @@ import { EventEmitter } from 'node:events';
 import nodeDataChannel, { type DataChannel, type PeerConnection } from 'node-datachannel';
 import { ErrorCode, PlazaError, type IceState, type ServerPeerConnectionState } from '@plaza/protocol';
 import type { Logger } from '../log.js';
+import { announceCandidate, HIDDEN_DATA_MID, stripUnsupported, withHiddenDataSection, withoutSection } from './Sdp.js';
 
 export interface RtcNetworkOptions {
   /** The UDP port every peer connection shares. */
@@ -230,89 +231,7 @@ export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
     });
   }
 
-  /** Replaces whatever host candidates libjuice found with the one configured public address. */
   private announce(sdp: string): string {
-    const lines = sdp.split('\r\n').filter((l) => !l.startsWith('a=candidate:') && l !== 'a=end-of-candidates');
-    const out: string[] = [];
-    for (const line of lines) {
-      if (line.startsWith('c=IN IP4 ')) {
-        out.push(`c=IN IP4 ${this.net.publicIp}`);
-        continue;
-      }
-      out.push(line);
-      if (line.startsWith('a=mid:')) {
-        out.push(`a=candidate:1 1 UDP 2122317823 ${this.net.publicIp} ${this.net.rtcPort} typ host`);
-        out.push('a=end-of-candidates');
-      }
-    }
-    return out.join('\r\n');
+    return announceCandidate(sdp, this.net.publicIp, this.net.rtcPort);
   }
-}
-
-/**
- * The official SDK's first offer has no m=application when the app publishes no DataTrack. Adding
- * one later by a server offer is the normal way, but libdatachannel 0.24 deadlocks the thread that
- * applies the answer: SCTP then starts inside setRemoteDescription(), the client's SCTP INIT has
- * already arrived and been stored by the DTLS layer, and SctpTransport::start() replays it
- * (registerIncoming) before sending its own INIT (connect), waiting forever for that INIT to be
- * written. It froze the whole server in testing.
- *
- * So the server answers such a first offer as if it also had a data section: libdatachannel then
- * starts SCTP when DTLS connects, on its own thread, as on every other connection. The section is
- * removed from the answer the client sees, and the server offers it right after; when the client
- * answers, SCTP is already running and simply meets the client's INIT.
- */
-export const HIDDEN_DATA_MID = 'plaza-data';
-
-function withHiddenDataSection(offer: string): string {
-  const lines = offer.split('\r\n').filter((l) => l !== '');
-  const firstMedia = lines.findIndex((l) => l.startsWith('m='));
-  if (firstMedia < 0) throw PlazaError.of(ErrorCode.ServerRemoteDescFailed, 'offer has no media sections');
-  const secondMedia = lines.findIndex((l, i) => i > firstMedia && l.startsWith('m='));
-  // Transport attributes (session level or in the first, bundled section) apply to ours too.
-  const copied = lines
-    .slice(0, secondMedia < 0 ? lines.length : secondMedia)
-    .filter((l) => /^a=(ice-ufrag|ice-pwd|fingerprint|setup|ice-options):/.test(l));
-  const section = [
-    'm=application 9 UDP/DTLS/SCTP webrtc-datachannel',
-    'c=IN IP4 0.0.0.0',
-    `a=mid:${HIDDEN_DATA_MID}`,
-    ...copied,
-    'a=sctp-port:5000',
-    'a=max-message-size:262144',
-  ];
-  const out = lines.map((l) => (l.startsWith('a=group:BUNDLE ') ? `${l} ${HIDDEN_DATA_MID}` : l));
-  return [...out, ...section, ''].join('\r\n');
-}
-
-/** Drops the m-section with `mid` (and its BUNDLE entry) from an SDP. */
-function withoutSection(sdp: string, mid: string): string {
-  const out: string[] = [];
-  let section: string[] = [];
-  const flush = (): void => {
-    if (!section.includes(`a=mid:${mid}`)) out.push(...section);
-    section = [];
-  };
-  for (const line of sdp.split('\r\n')) {
-    if (line === '') continue;
-    if (line.startsWith('m=')) flush();
-    if (line.startsWith('a=group:BUNDLE ')) {
-      section.push(line.split(' ').filter((t) => t !== mid).join(' '));
-      continue;
-    }
-    section.push(line);
-  }
-  flush();
-  return out.join('\r\n') + '\r\n';
-}
-
-/**
- * Removes what libdatachannel would echo but never honours. transport-cc feedback is the known
- * one (WEBRTC-ENGINE.md: Chrome collapses to ~30 kbps); media work extends this.
- */
-function stripUnsupported(sdp: string): string {
-  return sdp
-    .split('\r\n')
-    .filter((l) => !/^a=rtcp-fb:\S+ transport-cc/.test(l) && !/^a=extmap:\d+ \S*transport-wide-cc/.test(l))
-    .join('\r\n');
 }

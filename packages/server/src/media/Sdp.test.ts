@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { announceCandidate, HIDDEN_DATA_MID, stripUnsupported, withHiddenDataSection, withoutSection } from './Sdp.js';
+
+const CRLF = '\r\n';
+const offer = [
+  'v=0',
+  'o=- 1 2 IN IP4 127.0.0.1',
+  's=-',
+  't=0 0',
+  'a=group:BUNDLE 0 1',
+  'm=audio 9 UDP/TLS/RTP/SAVPF 111',
+  'c=IN IP4 0.0.0.0',
+  'a=mid:0',
+  'a=ice-ufrag:abcd',
+  'a=ice-pwd:0123456789012345678901',
+  'a=fingerprint:sha-256 AA:BB',
+  'a=setup:actpass',
+  'a=rtcp-fb:111 transport-cc',
+  'a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01',
+  'a=rtpmap:111 opus/48000/2',
+  'm=video 9 UDP/TLS/RTP/SAVPF 96',
+  'c=IN IP4 0.0.0.0',
+  'a=mid:1',
+  'a=rtpmap:96 VP8/90000',
+  '',
+].join(CRLF);
+
+test('the hidden data section joins the bundle with the offer\'s transport attributes', () => {
+  const munged = withHiddenDataSection(offer);
+  const app = munged.slice(munged.indexOf('m=application'));
+  assert.match(munged, new RegExp(`a=group:BUNDLE 0 1 ${HIDDEN_DATA_MID}\\r\\n`));
+  assert.match(app, /a=mid:plaza-data/);
+  assert.match(app, /a=ice-ufrag:abcd/);
+  assert.match(app, /a=ice-pwd:0123456789012345678901/);
+  assert.match(app, /a=fingerprint:sha-256 AA:BB/);
+  assert.match(app, /a=setup:actpass/);
+  assert.ok(munged.endsWith(CRLF));
+});
+
+test('an offer with no media sections is refused', () => {
+  assert.throws(() => withHiddenDataSection('v=0\r\ns=-\r\n'), { code: 53403 });
+});
+
+test('withoutSection removes one m-section and its bundle entry, and ends with CRLF', () => {
+  const munged = withHiddenDataSection(offer);
+  const back = withoutSection(munged, HIDDEN_DATA_MID);
+  assert.ok(!back.includes('m=application'));
+  assert.match(back, /a=group:BUNDLE 0 1\r\n/);
+  assert.match(back, /m=video[^]*a=rtpmap:96 VP8\/90000\r\n$/);
+});
+
+test('transport-cc is stripped (libdatachannel never sends that feedback)', () => {
+  const stripped = stripUnsupported(offer);
+  assert.ok(!stripped.includes('transport-cc'));
+  assert.ok(!stripped.includes('transport-wide-cc'));
+  assert.match(stripped, /a=rtpmap:111 opus/);
+});
+
+test('announceCandidate puts exactly one candidate per section, with the public address', () => {
+  const local = offer.replace('a=mid:0', 'a=mid:0\r\na=candidate:1 1 UDP 1 10.0.0.5 5000 typ host').replace('a=mid:1', 'a=mid:1\r\na=end-of-candidates');
+  const out = announceCandidate(local, '203.0.113.7', 7882);
+  assert.equal(out.match(/a=candidate:/g)?.length, 2);
+  assert.ok(!out.includes('10.0.0.5'));
+  assert.match(out, /a=mid:0\r\na=candidate:1 1 UDP 2122317823 203\.0\.113\.7 7882 typ host\r\na=end-of-candidates/);
+  assert.ok(!out.includes('c=IN IP4 0.0.0.0'));
+});
