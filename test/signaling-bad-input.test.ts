@@ -5,14 +5,29 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SignJWT } from 'jose';
-import { startTestServer, type TestServer } from './support/server.js';
+import { connect, LocalDataTrack, type Room } from '@plaza/client';
+import { startTestServer, waitFor, type TestServer } from './support/server.js';
 import { RawSignaling } from './support/rawSignaling.js';
 
 let srv: TestServer;
+// Two well-behaved participants in the same server, connected through all the abuse below.
+let healthyTrack: LocalDataTrack;
+let healthyPub: Room;
+let healthySub: Room;
+const healthyInbox: unknown[] = [];
 before(async () => {
   srv = await startTestServer({ maxFrameBytes: 64 * 1024 });
+  healthyTrack = new LocalDataTrack();
+  healthyPub = await connect(await srv.token('steady-pub', 'bad-input'), { name: 'bad-input', wsServer: srv.signalingUrl, tracks: [healthyTrack] });
+  healthySub = await connect(await srv.token('steady-sub', 'bad-input'), { name: 'bad-input', wsServer: srv.signalingUrl });
+  healthySub.on('trackMessage', (data: unknown) => healthyInbox.push(data));
+  await waitFor(() => [...healthySub.participants.values()].some((p) => p.dataTracks.size === 1), 'healthy pair subscribed');
 });
-after(() => srv.close());
+after(async () => {
+  healthyPub.disconnect();
+  healthySub.disconnect();
+  await srv.close();
+});
 
 async function connectBody(token: string, overrides: object = {}): Promise<object> {
   return {
@@ -120,8 +135,14 @@ test('a forged token gets error 20107', async () => {
   assert.equal((await s.error()).body?.code, 20107);
 });
 
-test('the server is healthy after all of that', async () => {
+test('the server and the participants already there are unaffected by all of that', async () => {
   const res = await fetch(srv.server.addresses.httpUrl + '/healthz');
   assert.equal(res.status, 200);
   assert.equal(((await res.json()) as { status: string }).status, 'ok');
+  assert.equal(healthyPub.state, 'connected');
+  assert.equal(healthySub.state, 'connected');
+  assert.deepEqual([...healthySub.participants.values()].map((p) => p.identity), ['steady-pub']);
+  healthyTrack.send('still here');
+  await waitFor(() => healthyInbox.length === 1, 'a message after the abuse');
+  assert.deepEqual(healthyInbox, ['still here']);
 });
