@@ -4,7 +4,8 @@
  * The server runs as a child process (`plaza serve`) so its event loop does not share a core's
  * time slices with the 17 clients driven from this process.
  *
- * - join: connect() -> resolved, p50/p95 over 20 sequential Node joins
+ * - join: connect() -> resolved, and -> subscribed to a publisher's DataTrack, p50/p95 over 20
+ *   sequential Node joins
  * - latency: one-way, 100 B at 200 msg/s for 5 s, 1 publisher -> 1 and -> 16 subscribers
  *   (publisher and subscribers share this process's clock, so one-way is exact)
  * - throughput: highest rate of 1 KiB messages relayed 1 -> 1 with nothing lost (rate steps)
@@ -65,15 +66,21 @@ async function subscribedAll(subs: Room[], publisherIdentity: string): Promise<v
   }
 }
 
-async function joinTimes(url: string, n: number): Promise<number[]> {
-  const times: number[] = [];
+/** connect() -> resolved, and connect() -> subscribed to the publisher already in the room. */
+async function joinTimes(url: string, n: number): Promise<{ connected: number[]; subscribed: number[] }> {
+  const host = await join(url, 'joins', 'host', [new LocalDataTrack()]);
+  const connected: number[] = [];
+  const subscribed: number[] = [];
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
-    const room = await join(url, `join-${i}`, `j${i}`);
-    times.push(performance.now() - t0);
+    const room = await join(url, 'joins', `j${i}`);
+    connected.push(performance.now() - t0);
+    await subscribedAll([room], 'host');
+    subscribed.push(performance.now() - t0);
     await room.disconnect();
   }
-  return times.sort((a, b) => a - b);
+  await host.disconnect();
+  return { connected: connected.sort((a, b) => a - b), subscribed: subscribed.sort((a, b) => a - b) };
 }
 
 async function latency(url: string, fanout: number, seconds: number): Promise<{ p50: number; p99: number; lost: number }> {
@@ -148,7 +155,8 @@ try {
   const l16 = await latency(server.url, 16, quick ? 2 : 5);
   const best = await throughput(server.url);
   const rows = [
-    ['join: connect() to connected, 20 Node joins', `p50 ${fmt(quantile(joins, 0.5))} ms, p95 ${fmt(quantile(joins, 0.95))} ms`],
+    ['join: connect() to connected, 20 Node joins', `p50 ${fmt(quantile(joins.connected, 0.5))} ms, p95 ${fmt(quantile(joins.connected, 0.95))} ms`],
+    ['join: connect() to subscribed to a DataTrack in the room', `p50 ${fmt(quantile(joins.subscribed, 0.5))} ms, p95 ${fmt(quantile(joins.subscribed, 0.95))} ms`],
     ['one-way latency 100 B @ 200 msg/s, 1 -> 1', `p50 ${fmt(l1.p50)} ms, p99 ${fmt(l1.p99)} ms, lost ${l1.lost}`],
     ['one-way latency 100 B @ 200 msg/s, 1 -> 16', `p50 ${fmt(l16.p50)} ms, p99 ${fmt(l16.p99)} ms, lost ${l16.lost}`],
     ['highest 1 KiB rate relayed 1 -> 1, nothing lost', `${best.toLocaleString('en')} msg/s (${((best * 1024) / 1e6).toFixed(1)} MB/s)`],
