@@ -35,6 +35,7 @@ export const ErrorCode = {
   /** Plaza-specific: a subscriber fell too far behind a reliable DataTrack; its subscription ended. */
   TrackSubscriberTooSlow: 53390,
   ServerLocalDescFailed: 53401,
+  MediaNoSupportedCodec: 53404,
   ServerRemoteDescFailed: 53403,
   MediaConnectionError: 53405,
 } as const;
@@ -71,6 +72,7 @@ const DEFAULT_MESSAGES: Record<number, string> = {
   53306: 'Data message is larger than the channel allows',
   53390: 'Subscription ended: the subscriber fell too far behind a reliable DataTrack',
   53401: 'Server is unable to create or apply a local media description',
+  53404: 'No supported codec',
   53403: 'Server is unable to apply a remote media description',
   53405: 'Media connection failed or Media activity ceased',
 };

@@ -9,10 +9,11 @@
  * throwing (WEBRTC-ENGINE.md), so nothing here calls into it after close().
  */
 import { EventEmitter } from 'node:events';
-import nodeDataChannel, { type DataChannel, type PeerConnection } from 'node-datachannel';
+import nodeDataChannel, { type DataChannel, type PeerConnection, type Track } from 'node-datachannel';
+import { randomInt } from 'node:crypto';
 import { ErrorCode, PlazaError, type IceState, type ServerPeerConnectionState } from '@plaza/protocol';
 import type { Logger } from '../log.js';
-import { announceCandidate, HIDDEN_DATA_MID, stripUnsupported, withHiddenDataSection, withoutSection } from './Sdp.js';
+import { announceCandidate, HIDDEN_DATA_MID, keepOnlyForwardedCodecs, parseMediaSections, stripUnsupported, withHiddenDataSection, withoutSection, type MediaSection } from './Sdp.js';
 
 export interface RtcNetworkOptions {
   /** The UDP port every peer connection shares. */
@@ -32,6 +33,8 @@ export interface DataChannelReliability {
 export type PeerEndpointEvents = {
   /** The client opened a data channel (a DataTrack it publishes). */
   dataChannel: [channel: DataChannel];
+  /** A client m-section carrying media to us (a track it publishes), with its parsed section. */
+  track: [track: Track, section: MediaSection | undefined];
   /** A server-side change needs negotiation: send this offer to the client. */
   description: [state: ServerPeerConnectionState];
   /** The transport failed or closed from the network side. */
@@ -39,6 +42,9 @@ export type PeerEndpointEvents = {
 };
 
 const GATHER_TIMEOUT_MS = 2_000;
+/** Payload types the server offers subscribers (it rewrites each publisher's own to these). */
+export const VP8_PAYLOAD_TYPE = 96;
+export const OPUS_PAYLOAD_TYPE = 111;
 
 export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
   /** Native peer connections alive in this process (leak checks, /healthz). */
@@ -52,6 +58,14 @@ export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
   private answeredOnce = false;
   private readonly appliedCandidates = new Set<string>();
   private remoteUfrag: string | null = null;
+  /** m-sections of the client's last applied description (mid -> msid for its media). */
+  remoteSections: MediaSection[] = [];
+  /** Server send tracks by mid, so a closed one's m-section is reused (the SDP must not grow). */
+  private readonly sendTracks = new Map<string, { kind: 'audio' | 'video'; track: Track | null }>();
+  private negotiationQueued = false;
+  /** Client -> server media tracks by mid; the SDK reuses transceivers with new msids. */
+  private readonly incomingTracks = new Map<string, Track>();
+  private nextMid = 0;
 
   constructor(
     readonly id: string,
@@ -71,6 +85,12 @@ export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
       if (!this.closed) this.emit('dataChannel', channel);
     });
     this.pc.onLocalDescription((sdp, type) => this.onLocalDescription(sdp, type));
+    this.pc.onTrack((track) => {
+      if (this.closed) return;
+      const mid = track.mid();
+      this.incomingTracks.set(mid, track);
+      this.emit('track', track, this.remoteSections.find((s) => s.mid === mid));
+    });
     this.pc.onStateChange((state) => {
       if (this.closed) return;
       this.log.debug({ pc: id, state }, 'peer connection state');
@@ -97,17 +117,16 @@ export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
         if (!desc.sdp) throw PlazaError.of(ErrorCode.ServerRemoteDescFailed, 'offer without sdp');
         this.revision = desc.revision;
         const hideData = !this.answeredOnce && !/^m=application /m.test(desc.sdp);
-        this.applyRemote(stripUnsupported(hideData ? withHiddenDataSection(desc.sdp) : desc.sdp), 'offer');
+        this.applyRemote(keepOnlyForwardedCodecs(stripUnsupported(hideData ? withHiddenDataSection(desc.sdp) : desc.sdp)), 'offer');
         let answer = await this.waitForLocal('answer');
         this.answeredOnce = true;
         if (hideData) {
           answer = withoutSection(answer, HIDDEN_DATA_MID);
           // Offer the data section for real once the client has our answer (the SDK queues our
           // offer until its first negotiation is stable, then answers it).
-          setImmediate(() => {
-            if (!this.closed) this.pc.setLocalDescription('offer');
-          });
+          this.requestNegotiation();
         }
+        if (this.negotiationQueued) this.requestNegotiation();
         return { id: this.id, description: { type: 'answer', revision: desc.revision, sdp: answer } };
       }
       case 'answer':
@@ -115,6 +134,7 @@ export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
         if (this.pendingOfferRevision === null || desc.revision !== this.pendingOfferRevision || !desc.sdp) return null;
         this.pendingOfferRevision = null;
         this.applyRemote(desc.sdp, 'answer');
+        if (this.negotiationQueued) this.requestNegotiation(true);
         return null;
       }
       case 'close':
@@ -153,6 +173,75 @@ export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
     return this.pc.createDataChannel(label, init);
   }
 
+  /**
+   * Adds a server -> client media section for a subscription, reusing the m-section of a closed
+   * one of the same kind when there is one. Negotiation follows (one server offer per tick).
+   */
+  addSendTrack(kind: 'audio' | 'video', trackId: string, streamId: string): { track: Track; ssrc: number; payloadType: number } | null {
+    if (this.closed) return null;
+    let mid: string | undefined;
+    for (const [m, slot] of this.sendTracks) {
+      if (slot.kind === kind && slot.track === null) {
+        mid = m;
+        break;
+      }
+    }
+    mid ??= `s${this.nextMid++}`;
+    const ssrc = randomInt(1, 0xffffffff);
+    const payloadType = kind === 'video' ? VP8_PAYLOAD_TYPE : OPUS_PAYLOAD_TYPE;
+    const media = kind === 'video' ? new nodeDataChannel.Video(mid, 'SendOnly') : new nodeDataChannel.Audio(mid, 'SendOnly');
+    if (kind === 'video') (media as InstanceType<typeof nodeDataChannel.Video>).addVP8Codec(payloadType);
+    else (media as InstanceType<typeof nodeDataChannel.Audio>).addOpusCodec(payloadType);
+    media.addSSRC(ssrc, streamId, streamId, trackId);
+    const track = this.pc.addTrack(media);
+    this.sendTracks.set(mid, { kind, track });
+    this.requestNegotiation();
+    return { track, ssrc, payloadType };
+  }
+
+  incomingTrack(mid: string): Track | undefined {
+    return this.incomingTracks.get(mid);
+  }
+
+  /** Ends a subscription's media section; it goes inactive and is reused by the next one. */
+  removeSendTrack(track: Track): void {
+    for (const [mid, slot] of this.sendTracks) {
+      if (slot.track !== track) continue;
+      slot.track = null;
+      if (!this.closed) {
+        try {
+          track.close();
+        } catch {
+          // closed with the peer connection
+        }
+        this.requestNegotiation();
+      }
+      this.log.debug({ pc: this.id, mid }, 'send track released');
+    }
+  }
+
+  /**
+   * Makes a server offer on the next tick, once: many subscription changes in one tick become one
+   * offer; while an offer is outstanding the change waits for its answer.
+   */
+  requestNegotiation(now = false): void {
+    if (this.closed) return;
+    this.negotiationQueued = true;
+    if (this.pendingOfferRevision !== null) return;
+    const run = (): void => {
+      if (this.closed || !this.negotiationQueued || this.pendingOfferRevision !== null) return;
+      if (this.pc.signalingState() !== 'stable') return; // a client offer is in flight; retried after it
+      this.negotiationQueued = false;
+      try {
+        this.pc.setLocalDescription('offer');
+      } catch (err) {
+        this.log.warn({ pc: this.id, err: (err as Error).message }, 'server offer failed');
+      }
+    };
+    if (now) run();
+    else setImmediate(run);
+  }
+
   /** The state to report in `connected` / `synced`: our latest description. */
   currentState(): ServerPeerConnectionState | null {
     if (this.closed) return null;
@@ -167,6 +256,18 @@ export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
     this.closed = true;
     PeerEndpoint.liveCount--;
     this.removeAllListeners();
+    // Tracks hold native callbacks that keep Node's event loop alive until each is closed itself;
+    // closing the peer connection alone leaves them (seen as a process that never exits).
+    const tracks = [...this.incomingTracks.values(), ...[...this.sendTracks.values()].map((s) => s.track)];
+    for (const track of tracks) {
+      try {
+        track?.close();
+      } catch {
+        // already closed
+      }
+    }
+    this.incomingTracks.clear();
+    this.sendTracks.clear();
     try {
       this.pc.close();
     } catch (err) {
@@ -175,25 +276,26 @@ export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
   }
 
   private applyRemote(sdp: string, type: 'offer' | 'answer'): void {
+    this.log.debug({ pc: this.id, type, setup: [...sdp.matchAll(/a=setup:(\w+)/g)].map((m) => m[1]).join(','), local: this.pc.localDescription()?.sdp.match(/a=setup:(\w+)/)?.[1], signaling: this.pc.signalingState() }, 'applying remote description');
     try {
       this.pc.setRemoteDescription(sdp, type);
     } catch (err) {
       throw PlazaError.of(ErrorCode.ServerRemoteDescFailed, (err as Error).message);
     }
     this.remoteUfrag = /a=ice-ufrag:(\S+)/.exec(sdp)?.[1] ?? null;
+    this.remoteSections = parseMediaSections(sdp);
+    // A reused transceiver carries a new msid on an existing track: announce it again.
+    for (const section of this.remoteSections) {
+      const track = this.incomingTracks.get(section.mid);
+      if (track) this.emit('track', track, section);
+    }
   }
-
-  private readonly localWaiters: Array<{ type: string; resolve: (sdp: string) => void }> = [];
 
   private onLocalDescription(sdp: string, type: string): void {
     if (this.closed) return;
-    const waiter = this.localWaiters.findIndex((w) => w.type === type);
-    if (waiter >= 0) {
-      // The answer is sent once gathering completes (see waitForLocal).
-      return;
-    }
+    // Answers are picked up by waitForLocal once gathering completes.
     if (type === 'offer') {
-      // A negotiation the server started (libdatachannel auto-negotiates on createDataChannel).
+      // A negotiation the server started (requestNegotiation, or libdatachannel's own).
       this.revision += 1;
       this.pendingOfferRevision = this.revision;
       this.log.debug({ pc: this.id, revision: this.revision }, 'server offer');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { announceCandidate, HIDDEN_DATA_MID, stripUnsupported, withHiddenDataSection, withoutSection } from './Sdp.js';
+import { announceCandidate, HIDDEN_DATA_MID, keepOnlyForwardedCodecs, parseMediaSections, stripUnsupported, withHiddenDataSection, withoutSection } from './Sdp.js';
 
 const CRLF = '\r\n';
 const offer = [
@@ -64,4 +64,65 @@ test('announceCandidate puts exactly one candidate per section, with the public 
   assert.ok(!out.includes('10.0.0.5'));
   assert.match(out, /a=mid:0\r\na=candidate:1 1 UDP 2122317823 203\.0\.113\.7 7882 typ host\r\na=end-of-candidates/);
   assert.ok(!out.includes('c=IN IP4 0.0.0.0'));
+});
+
+test('parseMediaSections maps mid to msid track id, direction, SSRCs and payload types', () => {
+  const sdp = [
+    'v=0',
+    'm=audio 9 UDP/TLS/RTP/SAVPF 111 0',
+    'a=mid:0',
+    'a=sendonly',
+    'a=msid:stream-1 track-audio',
+    'a=rtpmap:111 opus/48000/2',
+    'a=rtpmap:0 PCMU/8000',
+    'a=ssrc:1111 cname:x',
+    'm=video 9 UDP/TLS/RTP/SAVPF 96 97',
+    'a=mid:1',
+    'a=recvonly',
+    'a=rtpmap:96 VP8/90000',
+    'a=rtpmap:97 rtx/90000',
+    'a=ssrc-group:FID 2222 3333',
+    'a=ssrc:2222 msid:stream-2 track-video',
+    'a=ssrc:3333 msid:stream-2 track-video',
+    '',
+  ].join('\r\n');
+  const [audio, video] = parseMediaSections(sdp);
+  assert.equal(audio?.mid, '0');
+  assert.equal(audio?.direction, 'sendonly');
+  assert.equal(audio?.trackId, 'track-audio');
+  assert.equal(audio?.payloadTypes.get('opus'), 111);
+  assert.deepEqual(audio?.ssrcs, [1111]);
+  assert.equal(video?.kind, 'video');
+  assert.equal(video?.trackId, 'track-video');
+  assert.equal(video?.streamId, 'stream-2');
+  assert.deepEqual(video?.ssrcs, [2222, 3333]);
+  assert.equal(video?.payloadTypes.get('vp8'), 96);
+});
+
+test('keepOnlyForwardedCodecs leaves VP8 and Opus with their own fmtp and feedback lines', () => {
+  const sdp = [
+    'v=0',
+    'm=audio 9 UDP/TLS/RTP/SAVPF 111 63 0',
+    'a=rtpmap:111 opus/48000/2',
+    'a=fmtp:111 minptime=10;useinbandfec=1',
+    'a=rtpmap:63 red/48000/2',
+    'a=fmtp:63 111/111',
+    'a=rtpmap:0 PCMU/8000',
+    'm=video 9 UDP/TLS/RTP/SAVPF 96 97 102',
+    'a=rtpmap:96 VP8/90000',
+    'a=rtcp-fb:96 nack pli',
+    'a=rtpmap:97 rtx/90000',
+    'a=fmtp:97 apt=96',
+    'a=rtpmap:102 H264/90000',
+    'a=rtcp-fb:102 nack',
+    'a=mid:1',
+    '',
+  ].join('\r\n');
+  const out = keepOnlyForwardedCodecs(sdp);
+  assert.match(out, /m=audio 9 UDP\/TLS\/RTP\/SAVPF 111\r\n/);
+  assert.match(out, /m=video 9 UDP\/TLS\/RTP\/SAVPF 96\r\n/);
+  assert.match(out, /a=fmtp:111 minptime=10/);
+  assert.match(out, /a=rtcp-fb:96 nack pli/);
+  for (const gone of ['red/', 'PCMU', 'rtx/', 'apt=96', 'H264', 'rtcp-fb:102']) assert.ok(!out.includes(gone), gone);
+  assert.match(out, /a=mid:1\r\n$/);
 });

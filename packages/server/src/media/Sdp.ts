@@ -91,3 +91,99 @@ export function stripUnsupported(sdp: string): string {
     .filter((l) => !/^a=rtcp-fb:\S+ transport-cc/.test(l) && !/^a=extmap:\d+ \S*transport-wide-cc/.test(l))
     .join('\r\n');
 }
+
+export interface MediaSection {
+  mid: string;
+  kind: string;
+  direction: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
+  /** The msid track id: what the client calls the track in `participant.tracks`. */
+  trackId: string | null;
+  streamId: string | null;
+  ssrcs: number[];
+  /** Lower-case codec name -> first payload type offered for it (e.g. vp8 -> 96). */
+  payloadTypes: Map<string, number>;
+}
+
+/**
+ * The m-sections of a description, for mapping a client's published media by mid -> msid
+ * (SIGNALING.md §4: never by the receiver's track id; the SDK reuses transceivers).
+ */
+export function parseMediaSections(sdp: string): MediaSection[] {
+  const sections: MediaSection[] = [];
+  let current: MediaSection | null = null;
+  for (const line of sdp.split(/\r?\n/)) {
+    if (line.startsWith('m=')) {
+      current = { mid: '', kind: line.slice(2, line.indexOf(' ')), direction: 'sendrecv', trackId: null, streamId: null, ssrcs: [], payloadTypes: new Map() };
+      sections.push(current);
+      continue;
+    }
+    if (!current) continue;
+    if (line.startsWith('a=mid:')) current.mid = line.slice(6).trim();
+    else if (/^a=(sendrecv|sendonly|recvonly|inactive)$/.test(line)) current.direction = line.slice(2) as MediaSection['direction'];
+    else if (line.startsWith('a=msid:')) {
+      const [streamId, trackId] = line.slice(7).trim().split(' ');
+      current.streamId = streamId ?? null;
+      current.trackId = trackId ?? null;
+    } else if (line.startsWith('a=ssrc:')) {
+      const ssrc = Number(line.slice(7, line.indexOf(' ', 7)));
+      if (Number.isInteger(ssrc) && !current.ssrcs.includes(ssrc)) current.ssrcs.push(ssrc);
+      // Plan-B style `a=ssrc:N msid:stream track` also names the track.
+      const msid = / msid:(\S+) (\S+)/.exec(line);
+      if (msid && !current.trackId) {
+        current.streamId = msid[1] ?? null;
+        current.trackId = msid[2] ?? null;
+      }
+    } else if (line.startsWith('a=rtpmap:')) {
+      const m = /^a=rtpmap:(\d+) ([^/]+)\//.exec(line);
+      if (m?.[1] && m[2]) {
+        const name = m[2].toLowerCase();
+        if (!current.payloadTypes.has(name)) current.payloadTypes.set(name, Number(m[1]));
+      }
+    }
+  }
+  return sections;
+}
+
+/**
+ * Keeps one codec per media kind in a client's offer, so the answer (and so what the client sends)
+ * is exactly the codec the forwarder relays: VP8 for video, Opus for audio. RTX, RED, FEC and
+ * other codecs go with their fmtp / rtcp-fb lines. Sections without the codec keep nothing and
+ * the forwarder reports the publication as failed (53404).
+ */
+export function keepOnlyForwardedCodecs(sdp: string): string {
+  const wanted: Record<string, string> = { video: 'vp8', audio: 'opus' };
+  const out: string[] = [];
+  let section: string[] = [];
+  const flush = (): void => {
+    const m = section[0];
+    const kind = m?.startsWith('m=') ? m.slice(2, m.indexOf(' ')) : '';
+    const codec = wanted[kind];
+    if (!m || !codec) {
+      out.push(...section);
+      section = [];
+      return;
+    }
+    let keep: string | null = null;
+    for (const line of section) {
+      const map = /^a=rtpmap:(\d+) ([^/]+)\//.exec(line);
+      if (map?.[1] && map[2]?.toLowerCase() === codec) {
+        keep = map[1];
+        break;
+      }
+    }
+    const parts = m.split(' ');
+    out.push(keep ? [...parts.slice(0, 3), keep].join(' ') : m);
+    for (const line of section.slice(1)) {
+      const pt = /^a=(?:rtpmap|fmtp|rtcp-fb):(\d+|\*) /.exec(line)?.[1];
+      if (keep && pt !== undefined && pt !== '*' && pt !== keep) continue;
+      out.push(line);
+    }
+    section = [];
+  };
+  for (const line of sdp.split('\r\n')) {
+    if (line.startsWith('m=')) flush();
+    section.push(line);
+  }
+  flush();
+  return out.join('\r\n');
+}

@@ -4,7 +4,8 @@
  * state consistent and tells its signaling session what to send through `signal` events.
  */
 import { EventEmitter } from 'node:events';
-import type { DataChannel } from 'node-datachannel';
+import type { DataChannel, Track } from 'node-datachannel';
+import type { MediaSection } from '../media/Sdp.js';
 import {
   ErrorCode,
   defaultErrorMessage,
@@ -77,11 +78,16 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     super();
   }
 
-  ensureEndpoint(id: string, net: RtcNetworkOptions, onDataChannel: (channel: DataChannel) => void): PeerEndpoint {
+  ensureEndpoint(
+    id: string,
+    net: RtcNetworkOptions,
+    handlers: { dataChannel: (channel: DataChannel) => void; track: (track: Track, section: MediaSection | undefined) => void },
+  ): PeerEndpoint {
     if (this.endpoint && this.endpoint.id === id) return this.endpoint;
     this.endpoint?.close();
     const endpoint = new PeerEndpoint(id, net, this.log);
-    endpoint.on('dataChannel', onDataChannel);
+    endpoint.on('dataChannel', handlers.dataChannel);
+    endpoint.on('track', handlers.track);
     endpoint.on('description', (state) => this.emit('description', state));
     this.endpoint = endpoint;
     return endpoint;

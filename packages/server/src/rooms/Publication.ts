@@ -4,7 +4,9 @@
  */
 import type { DataChannel } from 'node-datachannel';
 import { newSid, type TrackKind, type TrackSid, type ServerTrackState } from '@plaza/protocol';
+import type { Track } from 'node-datachannel';
 import { DataRelay, type RelayOverflow } from '../media/DataRelay.js';
+import { MediaForwarder } from '../media/MediaForwarder.js';
 import type { DataChannelReliability } from '../media/PeerEndpoint.js';
 import type { Logger } from '../log.js';
 import type { CloseReason } from './CloseReason.js';
@@ -30,6 +32,10 @@ export class Publication {
   readonly reliability: DataChannelReliability;
   /** Set once the publisher's channel arrived: only then is the publication `ready`. */
   relay: DataRelay | null = null;
+  /** Audio/video: set once the publisher's m-section for this track is known and open. */
+  forwarder: MediaForwarder | null = null;
+  /** The incoming track the forwarder reads (a reused transceiver may bring a new one). */
+  sourceTrack: Track | null = null;
   closed = false;
 
   constructor(init: PublicationInit) {
@@ -42,7 +48,14 @@ export class Publication {
   }
 
   get ready(): boolean {
-    return this.relay !== null && !this.closed;
+    return (this.relay !== null || this.forwarder !== null) && !this.closed;
+  }
+
+  attachMediaTrack(track: Track, sourcePayloadType: number, log: Logger): void {
+    if (this.closed || this.kind === 'data' || this.sourceTrack === track) return;
+    this.forwarder?.close();
+    this.sourceTrack = track;
+    this.forwarder = new MediaForwarder(track, { kind: this.kind, sourcePayloadType, log });
   }
 
   attachDataChannel(
@@ -73,5 +86,6 @@ export class Publication {
     if (this.closed) return;
     this.closed = true;
     this.relay?.close();
+    this.forwarder?.close();
   }
 }

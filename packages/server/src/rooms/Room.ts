@@ -4,7 +4,8 @@
  * participant's session what changed.
  */
 import { EventEmitter } from 'node:events';
-import type { DataChannel } from 'node-datachannel';
+import type { DataChannel, Track } from 'node-datachannel';
+import type { MediaSection } from '../media/Sdp.js';
 import { ErrorCode, newSid, type ClientTrackState, type RoomSid, type SubscribeRule } from '@plaza/protocol';
 import type { Logger } from '../log.js';
 import type { CloseReason } from './CloseReason.js';
@@ -114,15 +115,6 @@ export class Room extends EventEmitter<RoomEvents> {
   }
 
   private addPublication(participant: Participant, track: ClientTrackState): void {
-    if (track.kind !== 'data') {
-      // Audio and video forwarding arrive with the media issue; until then say so clearly.
-      participant.failedPublications.set(track.id, {
-        id: track.id,
-        code: ErrorCode.TrackInvalid,
-        message: `${track.kind} tracks are not supported by this server yet`,
-      });
-      return;
-    }
     const pub = new Publication({
       clientId: track.id,
       name: track.name,
@@ -136,11 +128,41 @@ export class Room extends EventEmitter<RoomEvents> {
       },
     });
     participant.publications.set(track.id, pub);
-    const orphan = participant.orphanChannels.get(track.id);
-    if (orphan) {
-      participant.orphanChannels.delete(track.id);
-      this.activate(participant, pub, orphan);
+    if (track.kind === 'data') {
+      const orphan = participant.orphanChannels.get(track.id);
+      if (orphan) {
+        participant.orphanChannels.delete(track.id);
+        this.activate(participant, pub, orphan);
+      }
+      return;
     }
+    // Media: its m-section may already be negotiated (the track state often follows the offer).
+    const endpoint = participant.endpoint;
+    const section = endpoint?.remoteSections.find((s) => s.trackId === track.id);
+    const incoming = section ? endpoint?.incomingTrack(section.mid) : undefined;
+    if (section && incoming) this.handleMediaTrack(participant, incoming, section);
+  }
+
+  /** A client m-section carrying media: the publication whose msid it names becomes ready. */
+  handleMediaTrack(participant: Participant, track: Track, section: MediaSection | undefined): void {
+    if (!section?.trackId || (section.direction !== 'sendonly' && section.direction !== 'sendrecv')) return;
+    const pub = participant.publications.get(section.trackId);
+    if (!pub || pub.kind === 'data' || pub.sourceTrack === track) return;
+    const codec = pub.kind === 'video' ? 'vp8' : 'opus';
+    const payloadType = section.payloadTypes.get(codec);
+    if (payloadType === undefined) {
+      participant.publications.delete(pub.clientId);
+      participant.failedPublications.set(pub.clientId, { id: pub.clientId, code: ErrorCode.MediaNoSupportedCodec, message: `${codec} is required` });
+      participant.emit('dirty', 'published');
+      return;
+    }
+    const wasReady = pub.ready;
+    pub.attachMediaTrack(track, payloadType, this.log);
+    if (wasReady) {
+      // A new source under the same publication: resubscribe everyone to the new forwarder.
+      this.dropSubscriptionsTo(pub, 'unpublished');
+    }
+    this.announceReady(participant, pub);
   }
 
   private activate(participant: Participant, pub: Publication, channel: DataChannel): void {
@@ -154,13 +176,19 @@ export class Room extends EventEmitter<RoomEvents> {
       if (!pub.closed && participant.publications.get(pub.clientId) === pub) this.removePublication(participant, pub);
       participant.emit('dirty', 'published');
     });
-    // Subscribe everyone present before telling the publisher `ready`, so a message sent right
-    // after publishTrack() resolves reaches all of them (their relay legs queue until open).
+    this.announceReady(participant, pub);
+  }
+
+  /**
+   * Subscribes everyone present before telling the publisher `ready`, so a message sent right after
+   * publishTrack() resolves reaches all of them (their relay legs queue until open).
+   */
+  private announceReady(participant: Participant, pub: Publication): void {
     participant.revision++;
     for (const other of this.participants.values()) if (other !== participant) this.reconcile(other);
     this.broadcastState(participant);
     participant.emit('dirty', 'published');
-    this.log.info({ participant: participant.sid, track: pub.sid, name: pub.name }, 'track published');
+    this.log.info({ participant: participant.sid, track: pub.sid, kind: pub.kind, name: pub.name }, 'track published');
   }
 
   private removePublication(participant: Participant, pub: Publication): void {
@@ -201,7 +229,7 @@ export class Room extends EventEmitter<RoomEvents> {
     for (const publisher of this.participants.values()) {
       if (publisher === subscriber) continue;
       for (const pub of publisher.publications.values()) {
-        if (!pub.ready || !pub.relay) continue;
+        if (!pub.ready) continue;
         const want =
           !subscriber.slowTracks.has(pub.sid) &&
           shouldSubscribe(subscriber.rules, subscriber.sid, {
@@ -214,10 +242,8 @@ export class Room extends EventEmitter<RoomEvents> {
           });
         const has = subscriber.subscriptions.get(pub.sid);
         if (want && !has) {
-          const sub = new Subscription(pub);
-          const channel = subscriber.endpoint.createDataChannel(sub.id, pub.reliability);
-          if (!channel) continue;
-          pub.relay.addSubscriber(sub.id, channel);
+          const sub = this.subscribe(subscriber, publisher, pub);
+          if (!sub) continue;
           subscriber.subscriptions.set(pub.sid, sub);
           changed = true;
         } else if (!want && has) {
@@ -228,6 +254,28 @@ export class Room extends EventEmitter<RoomEvents> {
       }
     }
     if (changed) subscriber.emit('dirty', 'subscribed');
+  }
+
+  /** Opens what carries `pub` to `subscriber`: a data channel, or a send m-section. */
+  private subscribe(subscriber: Participant, publisher: Participant, pub: Publication): Subscription | null {
+    const endpoint = subscriber.endpoint;
+    if (!endpoint) return null;
+    const sub = new Subscription(pub);
+    if (pub.relay) {
+      const channel = endpoint.createDataChannel(sub.id, pub.reliability);
+      if (!channel) return null;
+      pub.relay.addSubscriber(sub.id, channel);
+      return sub;
+    }
+    if (pub.forwarder && pub.kind !== 'data') {
+      const send = endpoint.addSendTrack(pub.kind, sub.id, publisher.sid);
+      if (!send) return null;
+      sub.mediaTrack = send.track;
+      sub.releaseMedia = (track) => endpoint.removeSendTrack(track);
+      pub.forwarder.addSubscriber(sub.id, send.track, send.ssrc, send.payloadType);
+      return sub;
+    }
+    return null;
   }
 
   /** Tells every other participant that `changed`'s public state moved. */

@@ -1,5 +1,9 @@
-/** One subscriber's view of one publication: the id the client sees and the channel carrying it. */
+/**
+ * One subscriber's view of one publication: the id the client sees (a data channel label, or the
+ * msid track id of a server send m-section) and what carries it.
+ */
 import { randomUUID } from 'node:crypto';
+import type { Track } from 'node-datachannel';
 import type { Publication } from './Publication.js';
 import type { CloseReason } from './CloseReason.js';
 
@@ -7,6 +11,9 @@ export class Subscription {
   /** The `subscribed` id: for data, the label of the channel the server opens to the subscriber. */
   readonly id = randomUUID();
   closed = false;
+  /** Media: the subscriber's send track, given back to its endpoint on close (m-section reuse). */
+  mediaTrack: Track | null = null;
+  releaseMedia: ((track: Track) => void) | null = null;
 
   constructor(readonly publication: Publication) {}
 
@@ -14,5 +21,8 @@ export class Subscription {
     if (this.closed) return;
     this.closed = true;
     this.publication.relay?.removeSubscriber(this.id);
+    this.publication.forwarder?.removeSubscriber(this.id);
+    if (this.mediaTrack) this.releaseMedia?.(this.mediaTrack);
+    this.mediaTrack = null;
   }
 }

@@ -217,9 +217,10 @@ export class RspSession {
     if (!participant) return [];
     const answers = [];
     for (const state of states) {
-      const endpoint = participant.ensureEndpoint(state.id, this.ctx.net, (channel) =>
-        this.room?.handleDataChannel(participant, channel),
-      );
+      const endpoint = participant.ensureEndpoint(state.id, this.ctx.net, {
+        dataChannel: (channel) => this.room?.handleDataChannel(participant, channel),
+        track: (track, section) => this.room?.handleMediaTrack(participant, track, section),
+      });
       if (state.description) {
         const answer = await endpoint.handleRemoteDescription(state.description);
         if (answer) answers.push(answer);
