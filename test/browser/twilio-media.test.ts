@@ -35,6 +35,12 @@ async function joinWithMedia(identity: string): Promise<Page> {
         el.dataset.from = p.identity;
         el.dataset.kind = t.kind;
         el.muted = true;
+        el.dataset.subscribedAt = String(performance.now());
+        if (el instanceof HTMLVideoElement) {
+          el.requestVideoFrameCallback(() => (el.dataset.firstFrameAt = String(performance.now())));
+          // A resubscription replaces the previous element of the same publisher.
+          document.querySelector(`video[data-from="${p.identity}"]`)?.remove();
+        }
         document.body.appendChild(el);
       });
       r.on('trackDisabled', (t, p) => log.events.push(`disabled:${p.identity}:${t.kind}`));
@@ -102,6 +108,26 @@ test('video arrives at a real bitrate (>= 300 kbps), not the collapsed ~30 kbps'
   const kbps = ((b.videoBytes - a.videoBytes) * 8) / (b.at - a.at);
   console.log(`video bitrate alice -> bob: ${kbps.toFixed(0)} kbps`);
   assert.ok(kbps >= 300, `video bitrate ${kbps.toFixed(0)} kbps`);
+});
+
+test('a late subscriber gets a keyframe and renders its first frame quickly', async () => {
+  const carol = await joinWithMedia('carol');
+  await waitFor(async () => (await logOf(carol)).subscribed.filter((s) => s.from === 'alice').length === 2, 'carol subscribed to alice', 20_000);
+  // From the moment the video track was subscribed to its first decoded frame.
+  const firstFrameMs = await carol.evaluate(async () => {
+    const video = document.querySelector<HTMLVideoElement>('video[data-from="alice"]');
+    if (!video) throw new Error('no video element');
+    const subscribedAt = Number(video.dataset.subscribedAt);
+    await new Promise<void>((resolve) => {
+      if (video.getVideoPlaybackQuality().totalVideoFrames > 0) resolve();
+      else video.requestVideoFrameCallback(() => resolve());
+    });
+    return Number(video.dataset.firstFrameAt ?? performance.now()) - subscribedAt;
+  });
+  console.log(`late subscriber first frame after ${firstFrameMs.toFixed(0)} ms`);
+  assert.ok(firstFrameMs <= 1500, `first frame after ${firstFrameMs.toFixed(0)} ms`);
+  assert.equal((await remoteStats(carol, 'alice')).width, 640);
+  await carol.evaluate(() => (window as unknown as { plazaRoom: { disconnect(): void } }).plazaRoom.disconnect());
 });
 
 test('mute and unmute reach the other side', async () => {

@@ -13,7 +13,7 @@ import nodeDataChannel, { type DataChannel, type PeerConnection, type Track } fr
 import { randomInt } from 'node:crypto';
 import { ErrorCode, PlazaError, type IceState, type ServerPeerConnectionState } from '@plaza/protocol';
 import type { Logger } from '../log.js';
-import { announceCandidate, HIDDEN_DATA_MID, keepOnlyForwardedCodecs, parseMediaSections, stripUnsupported, withHiddenDataSection, withoutSection, type MediaSection } from './Sdp.js';
+import { announceCandidate, answerDirections, HIDDEN_DATA_MID, keepOnlyForwardedCodecs, unifyDtlsRole, parseMediaSections, stripUnsupported, withHiddenDataSection, withoutSection, type MediaSection } from './Sdp.js';
 
 export interface RtcNetworkOptions {
   /** The UDP port every peer connection shares. */
@@ -118,7 +118,7 @@ export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
         this.revision = desc.revision;
         const hideData = !this.answeredOnce && !/^m=application /m.test(desc.sdp);
         this.applyRemote(keepOnlyForwardedCodecs(stripUnsupported(hideData ? withHiddenDataSection(desc.sdp) : desc.sdp)), 'offer');
-        let answer = await this.waitForLocal('answer');
+        let answer = answerDirections(await this.waitForLocal('answer'), desc.sdp);
         this.answeredOnce = true;
         if (hideData) {
           answer = withoutSection(answer, HIDDEN_DATA_MID);
@@ -133,7 +133,7 @@ export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
       case 'pranswer': {
         if (this.pendingOfferRevision === null || desc.revision !== this.pendingOfferRevision || !desc.sdp) return null;
         this.pendingOfferRevision = null;
-        this.applyRemote(desc.sdp, 'answer');
+        this.applyRemote(unifyDtlsRole(desc.sdp), 'answer');
         if (this.negotiationQueued) this.requestNegotiation(true);
         return null;
       }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { announceCandidate, HIDDEN_DATA_MID, keepOnlyForwardedCodecs, parseMediaSections, stripUnsupported, withHiddenDataSection, withoutSection } from './Sdp.js';
+import { announceCandidate, answerDirections, HIDDEN_DATA_MID, keepOnlyForwardedCodecs, parseMediaSections, stripUnsupported, unifyDtlsRole, withHiddenDataSection, withoutSection } from './Sdp.js';
 
 const CRLF = '\r\n';
 const offer = [
@@ -125,4 +125,19 @@ test('keepOnlyForwardedCodecs leaves VP8 and Opus with their own fmtp and feedba
   assert.match(out, /a=rtcp-fb:96 nack pli/);
   for (const gone of ['red/', 'PCMU', 'rtx/', 'apt=96', 'H264', 'rtcp-fb:102']) assert.ok(!out.includes(gone), gone);
   assert.match(out, /a=mid:1\r\n$/);
+});
+
+test('unifyDtlsRole gives every section the first section\'s role', () => {
+  const out = unifyDtlsRole('v=0\r\nm=audio 9 X 0\r\na=setup:passive\r\nm=video 9 X 96\r\na=setup:active\r\n');
+  assert.equal(out.match(/a=setup:passive/g)?.length, 2);
+  assert.ok(!out.includes('active\r'));
+});
+
+test('answerDirections answers a client section with the reverse of its offer, never sending', () => {
+  const offer = 'v=0\r\nm=video 9 X 96\r\na=mid:0\r\na=sendonly\r\nm=audio 9 X 111\r\na=mid:1\r\na=recvonly\r\n';
+  const answer = 'v=0\r\nm=video 9 X 96\r\na=mid:0\r\na=sendonly\r\nm=audio 9 X 111\r\na=mid:1\r\na=sendonly\r\nm=video 9 X 96\r\na=mid:s0\r\na=sendonly\r\n';
+  const out = answerDirections(answer, offer);
+  assert.match(out, /a=mid:0\r\na=recvonly/);
+  assert.match(out, /a=mid:1\r\na=inactive/);
+  assert.match(out, /a=mid:s0\r\na=sendonly/);
 });

@@ -187,3 +187,38 @@ export function keepOnlyForwardedCodecs(sdp: string): string {
   flush();
   return out.join('\r\n');
 }
+
+/**
+ * Gives every m-section the DTLS role of the first one. With max-bundle there is one DTLS
+ * transport, so only that role means anything; but Chrome answers a re-enabled (previously
+ * rejected) section with `a=setup:active` while the others say `passive`, and libdatachannel
+ * then refuses the whole answer ("Incompatible roles with remote description").
+ */
+export function unifyDtlsRole(sdp: string): string {
+  const role = /^a=setup:(\w+)/m.exec(sdp)?.[1];
+  return role ? sdp.replace(/^a=setup:\w+/gm, `a=setup:${role}`) : sdp;
+}
+
+/**
+ * Sets each answered client section's direction from the client's offer: the server only ever
+ * receives on the client's own sections (it sends on sections it offers itself). libdatachannel
+ * remembers an earlier reciprocal direction for a reused section (the SDK flips an idle
+ * transceiver to recvonly, so libdatachannel stores sendonly), and would answer a later sendonly
+ * offer with sendonly, which Chrome rejects ("Incompatible send direction").
+ */
+export function answerDirections(answer: string, offer: string): string {
+  const offered = new Map(parseMediaSections(offer).map((s) => [s.mid, s.direction]));
+  const reverse: Record<string, string> = { sendonly: 'recvonly', sendrecv: 'recvonly', recvonly: 'inactive', inactive: 'inactive' };
+  let direction: string | undefined;
+  return answer
+    .split('\r\n')
+    .map((line) => {
+      if (line.startsWith('m=')) direction = undefined;
+      if (line.startsWith('a=mid:')) {
+        const d = offered.get(line.slice(6));
+        direction = d ? reverse[d] : undefined;
+      }
+      return direction && /^a=(sendrecv|sendonly|recvonly|inactive)$/.test(line) ? `a=${direction}` : line;
+    })
+    .join('\r\n');
+}
