@@ -5,6 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, LocalDataTrack, type Room } from '@plaza/client';
+import { PlazaServer } from '@plaza/server';
 import { startTestServer, waitFor, type TestServer } from './support/server.js';
 
 const ROOM = 'churn';
@@ -19,6 +20,10 @@ before(async () => {
 after(async () => {
   await host.disconnect();
   await srv.close();
+  // Now and then (about 1 run in 3) some native node-datachannel handle outlives the 200 closed
+  // clients and keeps this process alive, though every count above is back to baseline. Release
+  // libdatachannel explicitly until the holder is found (noted on issue 2/3).
+  PlazaServer.cleanupNative();
 });
 
 function resources(): Record<string, number> {

@@ -1,6 +1,6 @@
 /**
  * The room's one RTCPeerConnection and its RSP negotiation state, following twilio-video
- * lib/signaling/v2/peerconnection.js (data-only subset):
+ * lib/signaling/v2/peerconnection.js (audio/video transceivers are in MediaTransceivers.ts):
  *  - One revision counter shared with the server. Our offers carry ++revision; a server `answer` is
  *    applied only if its revision equals our offer's and we are in have-local-offer; a server `offer`
  *    needs a revision above the last stable one and is answered with the same revision;
@@ -9,6 +9,9 @@
  *    current ufrag with an increasing revision, then `complete: true`. This is what the official SDK
  *    does, so the server sees the same messages from both clients, and the offer leaves without
  *    waiting for slow STUN/TURN gathering. If the server is ICE-lite we only send `complete`.
+ *  - Media: adding or removing a sending track re-offers (coalesced per tick); every local
+ *    description we signal has our msid track ids written in; the answer to a server offer keeps
+ *    every existing transceiver (unified plan: setRemoteDescription + createAnswer never drop one).
  *
  * node-datachannel's polyfill differs from browsers in ways handled here:
  *  - createOffer() never resolves when there is nothing to negotiate, so the first offer always has a
@@ -21,9 +24,11 @@
 import type { ParsedServerPeerConnection } from '@plaza/protocol';
 import type { RTCPeerConnectionCtor } from './environment.js';
 import { IceBox, type RemoteCandidate } from './IceBox.js';
+import { getUfrag, LocalCandidates } from './LocalCandidates.js';
 import type { Logger } from './Logger.js';
+import { MediaTransceivers, type MediaTrackReceiver } from './MediaTransceivers.js';
 import { TypedEmitter } from './TypedEmitter.js';
-import type { IceCandidateOut, PeerConnectionStateOut } from './wire.js';
+import type { PeerConnectionStateOut } from './wire.js';
 
 export type PeerConnectionV2Events = {
   /** A new local description to signal (`update.peer_connections[].description`). */
@@ -32,6 +37,8 @@ export type PeerConnectionV2Events = {
   candidates: [state: PeerConnectionStateOut];
   /** A data channel opened by the server: a subscription (label = `subscribed.tracks[].id`). */
   dataChannel: [channel: RTCDataChannel];
+  /** The audio/video subscriptions carried by the server's sendonly m-sections changed: all of them. */
+  mediaReceivers: [receivers: MediaTrackReceiver[]];
   connectionStateChanged: [state: string];
 };
 
@@ -64,16 +71,14 @@ export class PeerConnectionV2 extends TypedEmitter<PeerConnectionV2Events> {
   #needsAnswer = false;
   #shouldOffer = false;
   #queuedDescription: ServerDescription | null = null;
-  #isIceLite = false;
   #hasRemoteDescription = false;
-  #localCandidates: IceCandidateOut[] = [];
-  #localCandidatesRevision = 1;
-  #localUfrag: string | null = null;
-  #iceComplete = false;
+  readonly #localCandidates = new LocalCandidates();
   readonly #remoteCandidates = new IceBox();
   readonly #dataChannels = new Set<RTCDataChannel>();
   #placeholder: RTCDataChannel | null = null;
   #lock: Promise<unknown> = Promise.resolve();
+  readonly #media: MediaTransceivers;
+  #renegotiationScheduled = false;
 
   constructor(options: PeerConnectionV2Options) {
     super();
@@ -86,6 +91,7 @@ export class PeerConnectionV2 extends TypedEmitter<PeerConnectionV2Events> {
       rtcpMuxPolicy: 'require',
     });
     const pc = this.#pc;
+    this.#media = new MediaTransceivers(pc, this.#log);
     pc.addEventListener('icecandidate', (event) => this.#handleLocalCandidate(event.candidate));
     pc.addEventListener('icegatheringstatechange', () => {
       if (pc.iceGatheringState === 'complete') this.#handleLocalCandidate(null);
@@ -93,6 +99,8 @@ export class PeerConnectionV2 extends TypedEmitter<PeerConnectionV2Events> {
     pc.addEventListener('datachannel', (event) => {
       if (!this.#closed) this.emit('dataChannel', event.channel);
     });
+    // Fires while a remote description is applied (it is already pc.remoteDescription then).
+    pc.addEventListener('track', () => this.#syncReceivers());
     pc.addEventListener('connectionstatechange', () => {
       this.#log.debug('connection state', pc.connectionState);
       this.emit('connectionStateChanged', pc.connectionState);
@@ -138,6 +146,27 @@ export class PeerConnectionV2 extends TypedEmitter<PeerConnectionV2Events> {
     return channel;
   }
 
+  /**
+   * Starts sending a LocalAudioTrack/LocalVideoTrack's MediaStreamTrack with `id` as its msid track
+   * id, and re-offers. Throws MediaNotSupportedError where the platform cannot send media.
+   */
+  addMediaTrack(track: MediaStreamTrack, id: string): RTCRtpTransceiver {
+    const transceiver = this.#media.add(track, id);
+    this.#renegotiate();
+    return transceiver;
+  }
+
+  /** Stops sending on a transceiver from addMediaTrack() (it becomes inactive, reusable) and re-offers. */
+  removeMediaTrack(transceiver: RTCRtpTransceiver): void {
+    if (this.#closed) return;
+    if (this.#media.remove(transceiver)) this.#renegotiate();
+  }
+
+  /** The current audio/video subscriptions by id (see the `mediaReceivers` event). */
+  get mediaReceivers(): ReadonlyMap<string, MediaTrackReceiver> {
+    return this.#media.receivers;
+  }
+
   /** Creates and signals an offer, unless one is awaiting its answer (then it follows that answer). */
   offer(): Promise<void> {
     if (this.#needsAnswer) {
@@ -174,6 +203,22 @@ export class PeerConnectionV2 extends TypedEmitter<PeerConnectionV2Events> {
     this.#descriptionRevision++;
     this.#localDescription = { type: 'close' };
     this.emit('description', this.getState() as PeerConnectionStateOut);
+  }
+
+  /** One re-offer per tick for any number of media changes; none before the first offer (connect() sends it). */
+  #renegotiate(): void {
+    if (this.#closed || !this.#localDescription || this.#renegotiationScheduled) return;
+    this.#renegotiationScheduled = true;
+    queueMicrotask(() => {
+      this.#renegotiationScheduled = false;
+      this.offer().catch((error: unknown) => this.#log.warn('Re-offer failed:', error));
+    });
+  }
+
+  #syncReceivers(): void {
+    if (this.#closed) return;
+    const receivers = this.#media.updateReceivers();
+    if (receivers) this.emit('mediaReceivers', receivers);
   }
 
   #locked<T>(fn: () => Promise<T> | T): Promise<T> {
@@ -238,6 +283,7 @@ export class PeerConnectionV2 extends TypedEmitter<PeerConnectionV2Events> {
     this.#ensureApplicationSection();
     this.#needsAnswer = true;
     try {
+      await this.#media.settled();
       const offer = await this.#pc.createOffer();
       await this.#pc.setLocalDescription(offer);
       this.#shouldOffer = false;
@@ -271,15 +317,16 @@ export class PeerConnectionV2 extends TypedEmitter<PeerConnectionV2Events> {
 
   async #maybeReoffer(): Promise<boolean> {
     const needsApplication = this.#dataChannels.size > 0 && !this.isApplicationSectionNegotiated;
-    if (!this.#shouldOffer && !needsApplication) return false;
+    if (!this.#shouldOffer && !needsApplication && !this.#media.hasUnnegotiatedSenders) return false;
     await this.#offer();
     return true;
   }
 
   async #setRemoteDescription(description: RTCSessionDescriptionInit): Promise<void> {
-    if (!this.#hasRemoteDescription) this.#isIceLite = /^a=ice-lite/m.test(description.sdp ?? '');
+    if (!this.#hasRemoteDescription) this.#localCandidates.isIceLite = /^a=ice-lite/m.test(description.sdp ?? '');
     await this.#pc.setRemoteDescription(description);
     this.#hasRemoteDescription = true;
+    this.#syncReceivers();
   }
 
   /**
@@ -305,48 +352,20 @@ export class PeerConnectionV2 extends TypedEmitter<PeerConnectionV2Events> {
     }
   }
 
-  #setLocalDescription(type: 'offer' | 'answer', sdp: string | undefined): void {
+  #setLocalDescription(type: 'offer' | 'answer', localSdp: string | undefined): void {
+    // What we signal, not what was applied: the SDK also rewrites only the signaled copy.
+    const sdp = localSdp === undefined ? undefined : this.#media.rewrite(localSdp);
     this.#localDescription = sdp === undefined ? { type } : { type, sdp };
-    const ufrag = getUfrag(sdp);
-    if (ufrag && ufrag !== this.#localUfrag) {
-      if (this.#localUfrag !== null) {
-        this.#localCandidates = []; // an ICE restart: the old list belongs to the old ufrag
-        this.#iceComplete = false;
-      }
-      this.#localUfrag = ufrag;
-    }
+    const ice = this.#localCandidates.setUfrag(getUfrag(sdp));
     this.emit('description', this.getState() as PeerConnectionStateOut);
     // Candidates gathered before the description (polyfill) are signaled now that the ufrag is known.
-    if (this.#localCandidates.length > 0 || this.#iceComplete) this.#emitCandidates();
+    if (ice) this.emit('candidates', { id: this.id, ice });
   }
 
   #handleLocalCandidate(candidate: RTCIceCandidate | null): void {
     if (this.#closed) return;
-    if (candidate && candidate.candidate) {
-      const out: IceCandidateOut = {
-        // libdatachannel reports SDP lines ("a=candidate:..."); the W3C/SDK form has no "a=".
-        candidate: candidate.candidate.replace(/^a=/, ''),
-        sdpMid: candidate.sdpMid ?? null,
-        sdpMLineIndex: candidate.sdpMLineIndex ?? null,
-      };
-      if (candidate.usernameFragment) out.usernameFragment = candidate.usernameFragment;
-      this.#localCandidates.push(out);
-      if (this.#isIceLite) return;
-    } else {
-      if (this.#iceComplete) return; // both a null candidate and the gathering state may signal it
-      this.#iceComplete = true;
-    }
-    if (this.#localUfrag !== null) this.#emitCandidates();
-  }
-
-  #emitCandidates(): void {
-    const ice: NonNullable<PeerConnectionStateOut['ice']> = {
-      candidates: this.#isIceLite ? [] : this.#localCandidates.slice(),
-      ufrag: this.#localUfrag,
-      revision: this.#localCandidatesRevision++,
-    };
-    if (this.#iceComplete) ice.complete = true;
-    this.emit('candidates', { id: this.id, ice });
+    const ice = this.#localCandidates.add(candidate);
+    if (ice) this.emit('candidates', { id: this.id, ice });
   }
 
   async #checkIceBox(sdp: string | undefined): Promise<void> {
@@ -370,7 +389,4 @@ export class PeerConnectionV2 extends TypedEmitter<PeerConnectionV2Events> {
   }
 }
 
-export function getUfrag(sdp: string | undefined): string | null {
-  const match = /^a=ice-ufrag:([a-zA-Z0-9+/=#\-_.]+)/m.exec(sdp ?? '');
-  return match?.[1] ?? null;
-}
+export { getUfrag } from './LocalCandidates.js';

@@ -3,7 +3,9 @@ import { describe, it } from 'node:test';
 import type { ParsedRemoteParticipant, ParsedServerTrack } from '@plaza/protocol';
 import { DataTrackReceiver, type ReceivableChannel } from './DataTrackReceiver.js';
 import { Logger } from './Logger.js';
+import { RemoteAudioTrack } from './RemoteAudioTrack.js';
 import { RemoteParticipant } from './RemoteParticipant.js';
+import { RemoteVideoTrack } from './RemoteVideoTrack.js';
 
 const log = new Logger('off');
 
@@ -82,9 +84,15 @@ describe('RemoteParticipant revisions', () => {
     assert.deepEqual(events, ['reconnecting', 'reconnected']);
   });
 
-  it('ignores audio and video publications', () => {
-    const participant = new RemoteParticipant(state(1, [track('MTa', { kind: 'audio' }), track('MTd')]), log);
-    assert.deepEqual([...participant.tracks.keys()], ['MTd']);
+  it('represents audio, video and data publications and ignores unknown kinds', () => {
+    const participant = new RemoteParticipant(
+      state(1, [track('MTa', { kind: 'audio' }), track('MTv', { kind: 'video' }), track('MTd'), track('MTx', { kind: 'hologram' })]),
+      log,
+    );
+    assert.deepEqual([...participant.tracks.keys()], ['MTa', 'MTv', 'MTd']);
+    assert.deepEqual([...participant.audioTracks.keys()], ['MTa']);
+    assert.deepEqual([...participant.videoTracks.keys()], ['MTv']);
+    assert.deepEqual([...participant.dataTracks.keys()], ['MTd']);
   });
 });
 
@@ -97,10 +105,12 @@ describe('RemoteParticipant subscriptions', () => {
     channel.receive('early');
     channel.receive(new Uint8Array([1, 2]).buffer);
 
-    const publication = participant.tracks.get('MT1');
+    const publication = participant.dataTracks.get('MT1');
     assert.ok(publication);
     const got: unknown[] = [];
-    participant.on('trackSubscribed', (t) => t.on('message', (data) => got.push(data)));
+    participant.on('trackSubscribed', (t) => {
+      if (t.kind === 'data') t.on('message', (data) => got.push(data));
+    });
     participant._subscribe(publication, receiver, 'sub-1');
     channel.receive('late');
 
@@ -121,7 +131,7 @@ describe('RemoteParticipant subscriptions', () => {
   it('falls back to the channel reliability and unsubscribes on unpublish', () => {
     const participant = new RemoteParticipant(state(1, [track('MT1')]), log);
     const events = record(participant);
-    const publication = participant.tracks.get('MT1');
+    const publication = participant.dataTracks.get('MT1');
     assert.ok(publication);
     participant._subscribe(publication, new DataTrackReceiver(new FakeChannel('x', false, 65535, 65535) as unknown as ReceivableChannel, log), 'x');
     const remote = publication.track;
@@ -132,5 +142,65 @@ describe('RemoteParticipant subscriptions', () => {
     participant._update(state(2, []));
     assert.deepEqual(events, ['subscribed MT1', 'unsubscribed MT1', 'unpublished MT1']);
     assert.equal(remote.isSubscribed, false);
+  });
+});
+
+describe('RemoteParticipant media', () => {
+  const receiver = (id: string, kind: 'audio' | 'video') => ({
+    id,
+    kind,
+    mid: '0',
+    track: { kind, id: 'browser-id', enabled: false } as unknown as MediaStreamTrack,
+  });
+
+  it('subscribes to an audio publication, follows its enabled state, and unsubscribes on unpublish', () => {
+    const participant = new RemoteParticipant(state(1, [track('MTa', { kind: 'audio', name: 'mic' })]), log);
+    const events: string[] = [];
+    participant.on('trackSubscribed', (t, p) => events.push(`subscribed ${t.kind} ${t.sid} ${p.trackSid}`));
+    participant.on('trackUnsubscribed', (t) => events.push(`unsubscribed ${t.sid}`));
+    participant.on('trackUnpublished', (p) => events.push(`unpublished ${p.trackSid}`));
+    participant.on('trackEnabled', (p) => events.push(`participant enabled ${p.trackSid}`));
+    participant.on('trackDisabled', (p) => events.push(`participant disabled ${p.trackSid}`));
+    const publication = participant.audioTracks.get('MTa');
+    assert.ok(publication);
+    publication.on('trackDisabled', () => events.push('publication disabled'));
+
+    const carried = receiver('sub-a', 'audio');
+    participant._subscribeMedia(publication, carried, 'sub-a');
+    const remote = publication.track;
+    assert.ok(remote instanceof RemoteAudioTrack);
+    assert.equal(remote.name, 'mic');
+    assert.equal(remote.mediaStreamTrack, carried.track);
+    assert.equal(remote.mediaStreamTrack.enabled, true, 're-enabled for a new subscription');
+    assert.equal(remote.isEnabled, true);
+    assert.equal(participant._subscriptionId(publication), 'sub-a');
+    remote.on('disabled', (t) => events.push(`track disabled ${t === remote}`));
+
+    participant._update(state(2, [track('MTa', { kind: 'audio', name: 'mic', enabled: false })]));
+    assert.equal(remote.isEnabled, false);
+    assert.equal(publication.isTrackEnabled, false);
+    participant._update(state(3, [track('MTa', { kind: 'audio', name: 'mic', enabled: true })]));
+    participant._update(state(4, []));
+    assert.deepEqual(events, [
+      'subscribed audio MTa MTa',
+      'track disabled true',
+      'participant disabled MTa', // its listener was attached first, when the publication appeared
+      'publication disabled',
+      'participant enabled MTa',
+      'unsubscribed MTa',
+      'unpublished MTa',
+    ]);
+  });
+
+  it('creates RemoteVideoTracks with the publisher state, and refuses a receiver of the wrong kind', () => {
+    const participant = new RemoteParticipant(state(1, [track('MTv', { kind: 'video', enabled: false })]), log);
+    const publication = participant.videoTracks.get('MTv');
+    assert.ok(publication);
+    participant._subscribeMedia(publication, receiver('sub-v', 'audio'), 'sub-v');
+    assert.equal(publication.isSubscribed, false);
+    participant._subscribeMedia(publication, receiver('sub-v', 'video'), 'sub-v');
+    assert.ok(publication.track instanceof RemoteVideoTrack);
+    assert.equal(publication.track.isEnabled, false);
+    assert.equal(publication.track.isSwitchedOff, false);
   });
 });

@@ -3,25 +3,48 @@
  *
  * State comes from `participants[]` entries of room state: an entry is applied only if its revision
  * is higher than the last one applied; tracks absent from an applied entry are unpublished;
- * `state: 'disconnected'` ends the participant. This client carries data tracks only: audio and
- * video publications of other participants are not represented.
+ * `state: 'disconnected'` ends the participant. Audio, video and data tracks are represented;
+ * tracks of other kinds are ignored.
+ *
+ * Re-emitted, as in the SDK (participant.js, remoteparticipant.js): the publications'
+ * trackEnabled/trackDisabled/subscriptionFailed (with the publication) and the subscribed tracks'
+ * started/dimensionsChanged/message (as trackStarted/trackDimensionsChanged/trackMessage).
  */
-import type { ParsedRemoteParticipant } from '@plaza/protocol';
+import type { ParsedRemoteParticipant, ParsedServerTrack } from '@plaza/protocol';
 import type { DataMessage, DataTrackReceiver } from './DataTrackReceiver.js';
 import type { TwilioError } from './errors.js';
 import type { Logger } from './Logger.js';
+import type { MediaTrackReceiver } from './MediaTransceivers.js';
+import type { RemoteAudioTrack } from './RemoteAudioTrack.js';
 import { RemoteDataTrack, reliabilityFromChannel } from './RemoteDataTrack.js';
 import { RemoteDataTrackPublication } from './RemoteDataTrackPublication.js';
+import type { RemoteMediaTrack } from './RemoteMediaTrack.js';
+import { RemoteAudioTrackPublication, RemoteVideoTrackPublication } from './RemoteMediaTrackPublication.js';
+import type { RemoteVideoTrack } from './RemoteVideoTrack.js';
 import { TypedEmitter } from './TypedEmitter.js';
 
 export type RemoteParticipantState = 'connected' | 'reconnecting' | 'disconnected';
 
+export type RemoteTrack = RemoteAudioTrack | RemoteVideoTrack | RemoteDataTrack;
+export type RemoteMediaTrackPublicationOf = RemoteAudioTrackPublication | RemoteVideoTrackPublication;
+export type RemoteTrackPublication = RemoteMediaTrackPublicationOf | RemoteDataTrackPublication;
+
+/** A track with its publication, kinds matching; `Rest` is appended (the participant, in Room events). */
+export type TrackAndPublication<Rest extends unknown[] = []> =
+  | [track: RemoteAudioTrack, publication: RemoteAudioTrackPublication, ...rest: Rest]
+  | [track: RemoteVideoTrack, publication: RemoteVideoTrackPublication, ...rest: Rest]
+  | [track: RemoteDataTrack, publication: RemoteDataTrackPublication, ...rest: Rest];
+
 export type RemoteParticipantEvents = {
-  trackPublished: [publication: RemoteDataTrackPublication];
-  trackUnpublished: [publication: RemoteDataTrackPublication];
-  trackSubscribed: [track: RemoteDataTrack, publication: RemoteDataTrackPublication];
-  trackUnsubscribed: [track: RemoteDataTrack, publication: RemoteDataTrackPublication];
-  trackSubscriptionFailed: [error: TwilioError, publication: RemoteDataTrackPublication];
+  trackPublished: [publication: RemoteTrackPublication];
+  trackUnpublished: [publication: RemoteTrackPublication];
+  trackSubscribed: TrackAndPublication;
+  trackUnsubscribed: TrackAndPublication;
+  trackSubscriptionFailed: [error: TwilioError, publication: RemoteTrackPublication];
+  trackEnabled: [publication: RemoteMediaTrackPublicationOf];
+  trackDisabled: [publication: RemoteMediaTrackPublicationOf];
+  trackStarted: [track: RemoteAudioTrack | RemoteVideoTrack];
+  trackDimensionsChanged: [track: RemoteVideoTrack];
   trackMessage: [data: DataMessage, track: RemoteDataTrack];
   reconnecting: [participant: RemoteParticipant];
   reconnected: [participant: RemoteParticipant];
@@ -32,13 +55,16 @@ export class RemoteParticipant extends TypedEmitter<RemoteParticipantEvents> {
   readonly sid: string;
   readonly identity: string;
   /** Publications by track SID. */
-  readonly tracks = new Map<string, RemoteDataTrackPublication>();
-  /** Data publications by track SID (all of them: this client handles data only). */
+  readonly tracks = new Map<string, RemoteTrackPublication>();
+  readonly audioTracks = new Map<string, RemoteAudioTrackPublication>();
+  readonly videoTracks = new Map<string, RemoteVideoTrackPublication>();
   readonly dataTracks = new Map<string, RemoteDataTrackPublication>();
   #state: RemoteParticipantState = 'connected';
   #revision: number | null = null;
   readonly #log: Logger;
-  readonly #subscriptionIds = new WeakMap<RemoteDataTrackPublication, string>();
+  readonly #subscriptionIds = new WeakMap<RemoteTrackPublication, string>();
+  /** Removes our listeners from a subscribed media track. */
+  readonly #unlisten = new WeakMap<RemoteTrackPublication, () => void>();
 
   constructor(state: ParsedRemoteParticipant, log: Logger) {
     super();
@@ -58,7 +84,7 @@ export class RemoteParticipant extends TypedEmitter<RemoteParticipantEvents> {
   }
 
   /** Alias of `tracks` (newer SDK name). */
-  get trackPublications(): Map<string, RemoteDataTrackPublication> {
+  get trackPublications(): Map<string, RemoteTrackPublication> {
     return this.tracks;
   }
 
@@ -70,24 +96,25 @@ export class RemoteParticipant extends TypedEmitter<RemoteParticipantEvents> {
 
     const keep = new Set<string>();
     for (const trackState of state.tracks) {
-      if (trackState.kind !== 'data') continue;
-      keep.add(trackState.sid);
       const existing = this.tracks.get(trackState.sid);
       if (existing) {
+        if (existing.kind !== trackState.kind) continue; // a SID never changes kind; ignore nonsense
+        keep.add(trackState.sid);
         existing._update(trackState);
         continue;
       }
-      const publication = new RemoteDataTrackPublication(trackState);
+      const publication = this.#createPublication(trackState);
+      if (!publication) continue;
+      keep.add(trackState.sid);
       this.tracks.set(publication.trackSid, publication);
-      this.dataTracks.set(publication.trackSid, publication);
-      publication.on('subscriptionFailed', (error) => this.emit('trackSubscriptionFailed', error, publication));
+      this.#mapOf(publication).set(publication.trackSid, publication);
       this.emit('trackPublished', publication);
     }
     for (const publication of [...this.tracks.values()]) {
       if (keep.has(publication.trackSid)) continue;
       this._unsubscribe(publication);
       this.tracks.delete(publication.trackSid);
-      this.dataTracks.delete(publication.trackSid);
+      this.#mapOf(publication).delete(publication.trackSid);
       this.emit('trackUnpublished', publication);
     }
 
@@ -111,7 +138,7 @@ export class RemoteParticipant extends TypedEmitter<RemoteParticipantEvents> {
     return true;
   }
 
-  /** @internal Subscribes a publication to the channel that carries it. */
+  /** @internal Subscribes a data publication to the channel that carries it. */
   _subscribe(publication: RemoteDataTrackPublication, receiver: DataTrackReceiver, subscriptionId: string): void {
     if (this.#state === 'disconnected' || publication.isSubscribed) return;
     const fromChannel = reliabilityFromChannel(receiver.channel);
@@ -130,20 +157,54 @@ export class RemoteParticipant extends TypedEmitter<RemoteParticipantEvents> {
     this.#log.debug(`subscribed to ${publication.trackSid} on channel ${subscriptionId}`);
   }
 
-  /** @internal The channel label a subscribed publication uses. */
-  _subscriptionId(publication: RemoteDataTrackPublication): string | undefined {
+  /** @internal Subscribes an audio/video publication to the m-section that carries it. */
+  _subscribeMedia(publication: RemoteMediaTrackPublicationOf, receiver: MediaTrackReceiver, subscriptionId: string): void {
+    if (this.#state === 'disconnected' || publication.isSubscribed) return;
+    if (receiver.kind !== publication.kind) {
+      this.#log.warn(`subscription ${subscriptionId} carries ${receiver.kind}, but ${publication.trackSid} is ${publication.kind}`);
+      return;
+    }
+    this.#subscriptionIds.set(publication, subscriptionId);
+    if (publication.kind === 'audio') {
+      const track = publication._createTrack(receiver);
+      this.#unlisten.set(publication, this.#listen(track));
+      publication._subscribed(track);
+      this.emit('trackSubscribed', track, publication);
+    } else {
+      const track = publication._createTrack(receiver);
+      this.#unlisten.set(publication, this.#listen(track));
+      publication._subscribed(track);
+      this.emit('trackSubscribed', track, publication);
+    }
+    this.#log.debug(`subscribed to ${publication.trackSid} (${publication.kind}) on mid ${receiver.mid}`);
+  }
+
+  /** @internal The subscription id (channel label or msid track id) a subscribed publication uses. */
+  _subscriptionId(publication: RemoteTrackPublication): string | undefined {
     return publication.isSubscribed ? this.#subscriptionIds.get(publication) : undefined;
   }
 
   /** @internal */
-  _unsubscribe(publication: RemoteDataTrackPublication): void {
-    const track = publication._unsubscribe();
-    if (track) this.emit('trackUnsubscribed', track, publication);
+  _unsubscribe(publication: RemoteTrackPublication): void {
+    this.#unlisten.get(publication)?.();
+    this.#unlisten.delete(publication);
+    // Narrowed per kind so the event's track and publication kinds match.
+    if (publication.kind === 'data') {
+      const track = publication._unsubscribe();
+      if (track) this.emit('trackUnsubscribed', track, publication);
+    } else if (publication.kind === 'audio') {
+      const track = publication._unsubscribe();
+      if (track) this.emit('trackUnsubscribed', track, publication);
+    } else {
+      const track = publication._unsubscribe();
+      if (track) this.emit('trackUnsubscribed', track, publication);
+    }
   }
 
   /** @internal */
-  _subscriptionFailed(publication: RemoteDataTrackPublication, error: TwilioError): void {
-    publication.emit('subscriptionFailed', error);
+  _subscriptionFailed(publication: RemoteTrackPublication, error: TwilioError): void {
+    // Every publication kind has this event; the cast only avoids calling emit() on a union.
+    (publication as unknown as TypedEmitter<{ subscriptionFailed: [TwilioError] }>).emit('subscriptionFailed', error);
   }
 
   /** @internal Unsubscribes every track (room disconnected); the participant stays as it was. */
@@ -157,5 +218,40 @@ export class RemoteParticipant extends TypedEmitter<RemoteParticipantEvents> {
     this.#state = 'disconnected';
     this._unsubscribeAll();
     this.emit('disconnected', this);
+  }
+
+  #createPublication(state: ParsedServerTrack): RemoteTrackPublication | null {
+    switch (state.kind) {
+      case 'data': {
+        const publication = new RemoteDataTrackPublication(state);
+        publication.on('subscriptionFailed', (error) => this.emit('trackSubscriptionFailed', error, publication));
+        return publication;
+      }
+      case 'audio':
+      case 'video': {
+        const publication = state.kind === 'audio' ? new RemoteAudioTrackPublication(state) : new RemoteVideoTrackPublication(state);
+        const emitter = publication as RemoteAudioTrackPublication; // same events for both kinds
+        emitter.on('subscriptionFailed', (error) => this.emit('trackSubscriptionFailed', error, publication));
+        emitter.on('trackEnabled', () => this.emit('trackEnabled', publication));
+        emitter.on('trackDisabled', () => this.emit('trackDisabled', publication));
+        return publication;
+      }
+      default:
+        this.#log.debug(`ignoring track ${state.sid} of kind ${state.kind}`);
+        return null;
+    }
+  }
+
+  #mapOf(publication: RemoteTrackPublication): Map<string, RemoteTrackPublication> {
+    const maps = { audio: this.audioTracks, video: this.videoTracks, data: this.dataTracks };
+    return maps[publication.kind] as Map<string, RemoteTrackPublication>;
+  }
+
+  #listen(track: RemoteAudioTrack | RemoteVideoTrack): () => void {
+    const emitter = track as RemoteMediaTrack;
+    const onStarted = () => this.emit('trackStarted', track);
+    const onDimensions = () => this.emit('trackDimensionsChanged', track as RemoteVideoTrack);
+    emitter.on('started', onStarted).on('dimensionsChanged', onDimensions);
+    return () => emitter.off('started', onStarted).off('dimensionsChanged', onDimensions);
   }
 }

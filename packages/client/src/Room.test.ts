@@ -168,3 +168,49 @@ describe('Room', () => {
     assert.equal(room.localParticipant.state, 'disconnected');
   });
 });
+
+describe('Room media subscriptions', () => {
+  const media = (sid: string, kind: 'audio' | 'video', enabled = true) => ({ sid, name: sid, kind, enabled });
+  const carrier = (id: string, kind: 'audio' | 'video', mid = '1') => ({
+    id,
+    kind,
+    mid,
+    track: { kind, id: `browser-${id}`, enabled: true } as unknown as MediaStreamTrack,
+  });
+
+  it('matches publications with subscribed ids and m-sections, in either order, and follows enabled', () => {
+    const { room, transport, subscriptions, events } = setup({
+      participants: [{ sid: 'PA1', identity: 'a', revision: 1, state: 'connected', tracks: [media('MTa', 'audio'), media('MTv', 'video')] }],
+    });
+    room.on('trackDisabled', (pub, p) => events.push(`disabled ${pub.trackSid} of ${p.sid}`));
+    room.on('trackUnsubscribed', (t, _pub, p) => events.push(`unsubscribed ${t.sid} of ${p.sid}`));
+    // m-section first for the audio, subscribed first for the video
+    const audioCarrier = carrier('sub-a', 'audio');
+    subscriptions.setMediaReceivers([audioCarrier]);
+    transport.deliver({ subscribed: { revision: 1, tracks: [{ sid: 'MTa', id: 'sub-a' }, { sid: 'MTv', id: 'sub-v' }] } });
+    subscriptions.setMediaReceivers([audioCarrier, carrier('sub-v', 'video', '2')]);
+    assert.deepEqual(events, ['subscribed MTa of PA1', 'subscribed MTv of PA1']);
+    const audio = room.participants.get('PA1')?.audioTracks.get('MTa')?.track;
+    assert.equal(audio?.kind, 'audio');
+
+    transport.deliver({
+      participants: [{ sid: 'PA1', identity: 'a', revision: 2, state: 'connected', tracks: [media('MTa', 'audio', false), media('MTv', 'video')] }],
+    });
+    assert.equal(audio?.isEnabled, false);
+    // the video subscription ends: its id leaves `subscribed`
+    transport.deliver({ subscribed: { revision: 2, tracks: [{ sid: 'MTa', id: 'sub-a' }] } });
+    assert.deepEqual(events.slice(2), ['disabled MTa of PA1', 'unsubscribed MTv of PA1']);
+  });
+
+  it('resubscribes when the m-section carrying a subscription changes, and unsubscribes when it goes', () => {
+    const { room, transport, subscriptions, events } = setup({
+      participants: [{ sid: 'PA1', identity: 'a', revision: 1, state: 'connected', tracks: [media('MTv', 'video')] }],
+    });
+    room.on('trackUnsubscribed', (t) => events.push(`unsubscribed ${t.sid}`));
+    transport.deliver({ subscribed: { revision: 1, tracks: [{ sid: 'MTv', id: 'sub-v' }] } });
+    subscriptions.setMediaReceivers([carrier('sub-v', 'video', '1')]);
+    subscriptions.setMediaReceivers([carrier('sub-v', 'video', '3')]);
+    subscriptions.setMediaReceivers([]);
+    assert.deepEqual(events, ['subscribed MTv of PA1', 'unsubscribed MTv', 'subscribed MTv of PA1', 'unsubscribed MTv']);
+  });
+});

@@ -15,9 +15,15 @@ import { SignalingConnectionDisconnectedError, TwilioError } from './errors.js';
 import type { LocalParticipant } from './LocalParticipant.js';
 import type { Logger } from './Logger.js';
 import type { PeerConnectionV2 } from './PeerConnectionV2.js';
+import type { RemoteAudioTrack } from './RemoteAudioTrack.js';
 import type { RemoteDataTrack } from './RemoteDataTrack.js';
-import type { RemoteDataTrackPublication } from './RemoteDataTrackPublication.js';
-import { RemoteParticipant } from './RemoteParticipant.js';
+import {
+  RemoteParticipant,
+  type RemoteMediaTrackPublicationOf,
+  type RemoteTrackPublication,
+  type TrackAndPublication,
+} from './RemoteParticipant.js';
+import type { RemoteVideoTrack } from './RemoteVideoTrack.js';
 import type { ConnectedMessage, SignalingTransport, TransportState } from './SignalingTransport.js';
 import type { SubscriptionTable } from './SubscriptionTable.js';
 import { TypedEmitter } from './TypedEmitter.js';
@@ -29,11 +35,15 @@ export type RoomEvents = {
   participantDisconnected: [participant: RemoteParticipant];
   participantReconnecting: [participant: RemoteParticipant];
   participantReconnected: [participant: RemoteParticipant];
-  trackPublished: [publication: RemoteDataTrackPublication, participant: RemoteParticipant];
-  trackUnpublished: [publication: RemoteDataTrackPublication, participant: RemoteParticipant];
-  trackSubscribed: [track: RemoteDataTrack, publication: RemoteDataTrackPublication, participant: RemoteParticipant];
-  trackUnsubscribed: [track: RemoteDataTrack, publication: RemoteDataTrackPublication, participant: RemoteParticipant];
-  trackSubscriptionFailed: [error: TwilioError, publication: RemoteDataTrackPublication, participant: RemoteParticipant];
+  trackPublished: [publication: RemoteTrackPublication, participant: RemoteParticipant];
+  trackUnpublished: [publication: RemoteTrackPublication, participant: RemoteParticipant];
+  trackSubscribed: TrackAndPublication<[participant: RemoteParticipant]>;
+  trackUnsubscribed: TrackAndPublication<[participant: RemoteParticipant]>;
+  trackSubscriptionFailed: [error: TwilioError, publication: RemoteTrackPublication, participant: RemoteParticipant];
+  trackEnabled: [publication: RemoteMediaTrackPublicationOf, participant: RemoteParticipant];
+  trackDisabled: [publication: RemoteMediaTrackPublicationOf, participant: RemoteParticipant];
+  trackStarted: [track: RemoteAudioTrack | RemoteVideoTrack, participant: RemoteParticipant];
+  trackDimensionsChanged: [track: RemoteVideoTrack, participant: RemoteParticipant];
   trackMessage: [data: DataMessage, track: RemoteDataTrack, participant: RemoteParticipant];
   /** The signaling connection dropped; the SDK passes SignalingConnectionDisconnectedError (53001). */
   reconnecting: [error: TwilioError];
@@ -57,6 +67,10 @@ const REEMITTED = [
   'trackSubscribed',
   'trackUnsubscribed',
   'trackSubscriptionFailed',
+  'trackEnabled',
+  'trackDisabled',
+  'trackStarted',
+  'trackDimensionsChanged',
 ] as const;
 
 export class Room extends TypedEmitter<RoomEvents> {
@@ -205,27 +219,46 @@ export class Room extends TypedEmitter<RoomEvents> {
     return participant;
   }
 
-  /** Matches remote data publications with `subscribed` ids and the channels that arrived. */
+  /**
+   * Matches remote publications with `subscribed` ids and what carries them: data channels by label,
+   * audio/video m-sections by msid track id. A subscription whose id changed or whose carrier went
+   * away (channel closed, m-section no longer sending) is unsubscribed first.
+   */
   #handleSubscriptions(): void {
     if (this.#state === 'disconnected') return;
+    const subscriptions = this.#subscriptions;
     for (const participant of this.participants.values()) {
       for (const publication of participant.tracks.values()) {
-        const failure = this.#subscriptions.takeFailure(publication.trackSid);
+        const failure = subscriptions.takeFailure(publication.trackSid);
         if (failure) {
           participant._subscriptionFailed(publication, TwilioError.fromServer(failure.code, failure.message));
         }
-        const id = this.#subscriptions.idFor(publication.trackSid);
+        const id = subscriptions.idFor(publication.trackSid);
         const currentId = participant._subscriptionId(publication);
         if (currentId !== undefined) {
-          const receiver = publication.track?._receiver;
-          if (currentId === id && receiver && !receiver.closed) continue;
+          if (currentId === id && this.#isCarried(publication, id)) continue;
           participant._unsubscribe(publication);
         }
         if (id === undefined) continue;
-        const receiver = this.#subscriptions.receiverFor(id);
-        if (receiver) participant._subscribe(publication, receiver, id);
+        if (publication.kind === 'data') {
+          const receiver = subscriptions.receiverFor(id);
+          if (receiver) participant._subscribe(publication, receiver, id);
+        } else {
+          const receiver = subscriptions.mediaReceiverFor(id);
+          if (receiver) participant._subscribeMedia(publication, receiver, id);
+        }
       }
     }
+  }
+
+  /** Whether the subscribed track of `publication` still has its channel or m-section. */
+  #isCarried(publication: RemoteTrackPublication, id: string): boolean {
+    if (publication.kind === 'data') {
+      const receiver = publication.track?._receiver;
+      return receiver !== undefined && !receiver.closed;
+    }
+    const receiver = publication.track?._receiver;
+    return receiver !== undefined && this.#subscriptions.mediaReceiverFor(id) === receiver;
   }
 
   #close(error?: TwilioError): void {

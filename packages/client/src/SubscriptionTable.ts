@@ -1,15 +1,18 @@
 /**
- * Which incoming data channel carries which remote track, from two independent sources:
+ * Which incoming data channel or media m-section carries which remote track, from independent sources:
  *  - `subscribed: {revision, tracks: [{sid, id} | {sid, error}]}` in room state (v2/room.js _update),
- *  - the data channels the server opens, whose label is that `id` (data/receiver.js).
- * Either can come first; the table keeps both until Room matches them to publications.
+ *  - the data channels the server opens, whose label is that `id` (data/receiver.js),
+ *  - the server's sendonly audio/video m-sections, whose msid track id is that `id`
+ *    (PeerConnectionV2 `mediaReceivers`).
+ * Either can come first; the table keeps all until Room matches them to publications.
  */
 import type { ParsedSubscribed } from '@plaza/protocol';
 import type { DataTrackReceiver } from './DataTrackReceiver.js';
+import type { MediaTrackReceiver } from './MediaTransceivers.js';
 import { TypedEmitter } from './TypedEmitter.js';
 
 export type SubscriptionTableEvents = {
-  /** A channel arrived or closed: subscriptions may need matching again. */
+  /** A channel or media section arrived or went: subscriptions may need matching again. */
   changed: [];
 };
 
@@ -23,6 +26,7 @@ export class SubscriptionTable extends TypedEmitter<SubscriptionTableEvents> {
   readonly #idBySid = new Map<string, string>();
   readonly #failures = new Map<string, SubscriptionError>();
   readonly #receivers = new Map<string, DataTrackReceiver>();
+  #mediaReceivers = new Map<string, MediaTrackReceiver>();
 
   /** Applies a `subscribed` state if its revision is newer. Returns whether it was applied. */
   updateSubscribed(subscribed: ParsedSubscribed): boolean {
@@ -62,6 +66,17 @@ export class SubscriptionTable extends TypedEmitter<SubscriptionTableEvents> {
     return receiver && !receiver.closed ? receiver : undefined;
   }
 
+  /** The media receiver carrying subscription `id`, if its m-section has arrived. */
+  mediaReceiverFor(id: string): MediaTrackReceiver | undefined {
+    return this.#mediaReceivers.get(id);
+  }
+
+  /** Replaces the media receivers (the peer connection reports all of them on each change). */
+  setMediaReceivers(receivers: Iterable<MediaTrackReceiver>): void {
+    this.#mediaReceivers = new Map([...receivers].map((r) => [r.id, r]));
+    this.emit('changed');
+  }
+
   addReceiver(receiver: DataTrackReceiver): void {
     this.#receivers.get(receiver.id)?.close(); // a re-subscription reusing the label replaces the old channel
     this.#receivers.set(receiver.id, receiver);
@@ -76,6 +91,7 @@ export class SubscriptionTable extends TypedEmitter<SubscriptionTableEvents> {
   close(): void {
     for (const receiver of this.#receivers.values()) receiver.close();
     this.#receivers.clear();
+    this.#mediaReceivers.clear();
     this.#idBySid.clear();
     this.#failures.clear();
   }

@@ -14,6 +14,15 @@ export type EventMap = { [event: string]: unknown[] };
  */
 export type Listener<Args extends unknown[]> = { bivarianceHack(...args: Args): void }['bivarianceHack'];
 
+/**
+ * Some events carry one of several argument shapes, written as a union of tuples (e.g. Room's
+ * trackSubscribed: `[RemoteAudioTrack, RemoteAudioTrackPublication, RemoteParticipant] | [...]`).
+ * The first overload of on()/once()/off() takes a listener for all of them (its parameters are
+ * typed contextually as the unions); the second also accepts a listener written for one shape,
+ * e.g. `(track: RemoteDataTrack) => ...`, as apps ported from twilio-video often are.
+ */
+export type ListenerForOne<Args extends unknown[]> = Args extends unknown ? Listener<Args> : never;
+
 /** The event map of an emitter type, e.g. EventsOf<Room> = RoomEvents. */
 export type EventsOf<T> = T extends { readonly _eventMap?: infer E } ? (E extends EventMap ? E : never) : never;
 
@@ -27,26 +36,34 @@ export class TypedEmitter<Events extends EventMap> {
 
   // Listener arrays are copy-on-write: on/off replace them, so emit() can iterate the current array
   // without copying it (emit runs per data message; adding and removing listeners is rare).
-  on<E extends keyof Events>(event: E, listener: Listener<Events[E]>): this {
+  on<E extends keyof Events>(event: E, listener: Listener<Events[E]>): this;
+  on<E extends keyof Events>(event: E, listener: ListenerForOne<Events[E]>): this;
+  on<E extends keyof Events>(event: E, listener: Listener<Events[E]> | ListenerForOne<Events[E]>): this {
     const list = this.#listeners.get(event) ?? [];
     this.#listeners.set(event, [...list, listener as unknown as StoredListener]);
     return this;
   }
 
-  addListener<E extends keyof Events>(event: E, listener: Listener<Events[E]>): this {
-    return this.on(event, listener);
+  addListener<E extends keyof Events>(event: E, listener: Listener<Events[E]>): this;
+  addListener<E extends keyof Events>(event: E, listener: ListenerForOne<Events[E]>): this;
+  addListener<E extends keyof Events>(event: E, listener: Listener<Events[E]> | ListenerForOne<Events[E]>): this {
+    return this.on(event, listener as Listener<Events[E]>);
   }
 
-  once<E extends keyof Events>(event: E, listener: Listener<Events[E]>): this {
+  once<E extends keyof Events>(event: E, listener: Listener<Events[E]>): this;
+  once<E extends keyof Events>(event: E, listener: ListenerForOne<Events[E]>): this;
+  once<E extends keyof Events>(event: E, listener: Listener<Events[E]> | ListenerForOne<Events[E]>): this {
     const wrapper = ((...args: Events[E]) => {
       this.off(event, wrapper);
-      listener(...args);
+      (listener as Listener<Events[E]>)(...args);
     }) as Listener<Events[E]> & { listener?: unknown };
     wrapper.listener = listener;
     return this.on(event, wrapper);
   }
 
-  off<E extends keyof Events>(event: E, listener: Listener<Events[E]>): this {
+  off<E extends keyof Events>(event: E, listener: Listener<Events[E]>): this;
+  off<E extends keyof Events>(event: E, listener: ListenerForOne<Events[E]>): this;
+  off<E extends keyof Events>(event: E, listener: Listener<Events[E]> | ListenerForOne<Events[E]>): this {
     const list = this.#listeners.get(event);
     if (!list) return this;
     const index = list.findIndex((l) => (l as unknown) === listener || l.listener === listener);
@@ -56,8 +73,10 @@ export class TypedEmitter<Events extends EventMap> {
     return this;
   }
 
-  removeListener<E extends keyof Events>(event: E, listener: Listener<Events[E]>): this {
-    return this.off(event, listener);
+  removeListener<E extends keyof Events>(event: E, listener: Listener<Events[E]>): this;
+  removeListener<E extends keyof Events>(event: E, listener: ListenerForOne<Events[E]>): this;
+  removeListener<E extends keyof Events>(event: E, listener: Listener<Events[E]> | ListenerForOne<Events[E]>): this {
+    return this.off(event, listener as Listener<Events[E]>);
   }
 
   removeAllListeners(event?: keyof Events): this {

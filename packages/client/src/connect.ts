@@ -4,6 +4,11 @@
  *   hello{ice} → welcome → iced → [peer connection + offer] → msg{connect} → connected → Room.
  * It resolves on `connected` (not on ICE/DTLS completion, like the SDK); the tracks passed in
  * `tracks` are published in the background (LocalParticipant `trackPublished`).
+ *
+ * Media: `tracks` may hold LocalAudioTrack, LocalVideoTrack, LocalDataTrack and MediaStreamTrack.
+ * Without `tracks`, `audio`/`video` (true or constraints) capture microphone/camera first, as in the
+ * SDK; unlike the SDK, leaving both out captures nothing (so data-only and Node apps need no
+ * devices). Tracks captured that way are stopped when the room disconnects.
  * It never hangs: it rejects after `connectTimeout`, on a server `error` (with its code, e.g. 20101),
  * or when the signaling connection fails.
  */
@@ -16,7 +21,7 @@ import {
   SignalingIncomingMessageInvalidError,
   TwilioError,
 } from './errors.js';
-import { LocalDataTrack } from './LocalDataTrack.js';
+import { asLocalTrack, createLocalTracks, type CreateLocalTrackOptions, type LocalTrack } from './createLocalTracks.js';
 import { LocalParticipant } from './LocalParticipant.js';
 import { Logger, type LogLevel } from './Logger.js';
 import { PeerConnectionV2 } from './PeerConnectionV2.js';
@@ -31,8 +36,12 @@ export interface ConnectOptions {
   wsServer: string;
   /** Room name. Default: none (the token's room grant decides). */
   name?: string;
-  /** LocalDataTracks to publish on join. Default []. */
-  tracks?: LocalDataTrack[];
+  /** Tracks to publish on join (LocalTracks or MediaStreamTracks). Default []. */
+  tracks?: Array<LocalTrack | MediaStreamTrack>;
+  /** Without `tracks`: capture a microphone track (true or constraints) and publish it. Default false. */
+  audio?: boolean | CreateLocalTrackOptions;
+  /** Without `tracks`: capture a camera track (true or constraints) and publish it. Default false. */
+  video?: boolean | CreateLocalTrackOptions;
   /** Subscribe to every track in the room. Default true. false = subscribe to nothing. */
   automaticSubscription?: boolean;
   /** Default 'warn'. */
@@ -41,7 +50,7 @@ export interface ConnectOptions {
   connectTimeout?: number;
   /** @internal Test hook: replaces the platform's WebSocket / RTCPeerConnection. */
   environment?: Environment;
-  /** Other twilio-video options (insights, audio, video, ...) are accepted and ignored. */
+  /** Other twilio-video options (insights, preferredVideoCodecs, ...) are accepted and ignored. */
   [option: string]: unknown;
 }
 
@@ -52,16 +61,24 @@ export async function connect(token: string, options: ConnectOptions): Promise<R
   if (typeof options?.wsServer !== 'string' || !/^wss?:\/\//.test(options.wsServer)) {
     throw new TypeError('options.wsServer must be a ws:// or wss:// URL');
   }
-  const tracks = options.tracks ?? [];
-  for (const track of tracks) {
-    if (!(track instanceof LocalDataTrack)) throw new TypeError('options.tracks may only contain LocalDataTracks');
-  }
+  const tracks = (options.tracks ?? []).map((track) => asLocalTrack(track));
   const log = new Logger(options.logLevel ?? 'warn');
-  const env = options.environment ?? (await loadEnvironment());
+  const captured =
+    options.tracks === undefined && (options.audio || options.video)
+      ? await createLocalTracks({ audio: options.audio ?? false, video: options.video ?? false })
+      : [];
+  let env: Environment;
+  try {
+    env = options.environment ?? (await loadEnvironment());
+  } catch (error) {
+    for (const track of captured) track.stop();
+    throw error;
+  }
   const timeoutMs = options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT;
 
   const localParticipant = new LocalParticipant(log.child('participant'));
-  for (const track of tracks) void localParticipant._addTrack(track);
+  localParticipant._ownTracks(captured);
+  for (const track of [...tracks, ...captured]) void localParticipant._addTrack(track);
   const subscriptions = new SubscriptionTable();
   let pc: PeerConnectionV2 | null = null;
 
@@ -92,6 +109,7 @@ export async function connect(token: string, options: ConnectOptions): Promise<R
         // Candidates are trickled from the start; the transport holds them until `connected`.
         created.on('candidates', publishPeerConnectionState);
         created.on('dataChannel', (channel) => subscriptions.addReceiver(new DataTrackReceiver(channel, log)));
+        created.on('mediaReceivers', (receivers) => subscriptions.setMediaReceivers(receivers));
         localParticipant._setChannelFactory(created);
         try {
           await created.offer();

@@ -116,6 +116,21 @@ export class TrackPublicationCanceledError extends TwilioError {
   }
 }
 
+/**
+ * Client-only code for "this platform cannot capture, send or render audio/video" (Node has no
+ * getUserMedia, and node-datachannel's RTCPeerConnection polyfill has no addTransceiver). It
+ * continues the client-only 533xx range of @plaza/protocol's ClientErrorCode (53307, 53308).
+ */
+export const MEDIA_NOT_SUPPORTED_CODE = 53309;
+
+/** 53309: audio/video is not available here (e.g. createLocalTracks() or publishing media in Node). */
+export class MediaNotSupportedError extends TwilioError {
+  override name = 'MediaNotSupportedError';
+  constructor(detail: string) {
+    super(MEDIA_NOT_SUPPORTED_CODE, `Media is not supported in this environment: ${detail}`);
+  }
+}
+
 /** 53405: the RTCPeerConnection could not be created or negotiated. */
 export class MediaConnectionError extends TwilioError {
   override name = 'MediaConnectionError';

@@ -17,6 +17,7 @@ import nodeDataChannel, { type Track } from 'node-datachannel';
 import type { TrackKind } from '@plaza/protocol';
 import type { Logger } from '../log.js';
 import {
+  blankHeaderExtensions,
   isRtcp,
   isValidRtp,
   isVp8Keyframe,
@@ -151,7 +152,7 @@ export class MediaForwarder {
       }
       packet.copy(leg.scratch, 0, 0, packet.length);
       const out = leg.scratch.subarray(0, packet.length);
-      if (!leg.rewriter.rewrite(out)) continue;
+      if (!leg.rewriter.rewrite(out) || !blankHeaderExtensions(out)) continue;
       leg.rtx.store(rtpSequence(out) as number, out);
       this.send(leg, out);
       leg.sent++;

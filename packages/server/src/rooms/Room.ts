@@ -145,6 +145,7 @@ export class Room extends EventEmitter<RoomEvents> {
 
   /** A client m-section carrying media: the publication whose msid it names becomes ready. */
   handleMediaTrack(participant: Participant, track: Track, section: MediaSection | undefined): void {
+    this.log.debug({ participant: participant.sid, mid: section?.mid, trackId: section?.trackId, direction: section?.direction, known: section?.trackId ? participant.publications.has(section.trackId) : false }, 'media track');
     if (!section?.trackId || (section.direction !== 'sendonly' && section.direction !== 'sendrecv')) return;
     const pub = participant.publications.get(section.trackId);
     if (!pub || pub.kind === 'data' || pub.sourceTrack === track) return;

@@ -191,6 +191,10 @@ export class RspSession {
 
   private async handleUpdate(message: UpdateMessage): Promise<void> {
     if (!this.participant || !this.connected) throw PlazaError.invalidSignalingMessage('update before connect');
+    this.log.debug(
+      { revision: message.participant?.revision, tracks: message.participant?.tracks.map((t) => `${t.kind}:${t.id}`), descriptions: message.peer_connections?.map((p) => `${p.description?.type ?? '-'}:${p.description?.revision ?? ''}`) },
+      'update from client',
+    );
     if (message.participant) this.applyParticipant(message.participant);
     if (message.subscribe) {
       const reason = validateRules(message.subscribe.rules);

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  blankHeaderExtensions,
   isRtcp,
   isValidRtp,
   rtpHeaderLength,
@@ -189,4 +190,15 @@ test('no function throws on random garbage', () => {
     setRtpTimestamp(b, 1);
     setRtpPayloadType(b, 1);
   }
+});
+
+test('blankHeaderExtensions zeroes the extension elements and keeps everything else', () => {
+  // X=1, one-byte profile 0xBEDE, 1 word: id 4 (sdes:mid) len 0 value '0', padding; then payload.
+  const p = Buffer.from('900060000000000100000002bede000140300000aabb', 'hex');
+  assert.equal(blankHeaderExtensions(p), true);
+  assert.equal(p.toString('hex'), '900060000000000100000002bede000100000000aabb');
+  const noExt = Buffer.from('80006000000000010000000201', 'hex');
+  assert.equal(blankHeaderExtensions(noExt), true);
+  assert.equal(noExt.toString('hex'), '80006000000000010000000201');
+  assert.equal(blankHeaderExtensions(Buffer.from('9000600000000001000000020bede00ff', 'hex')), false);
 });

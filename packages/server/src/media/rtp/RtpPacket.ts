@@ -151,3 +151,21 @@ export function setRtpPayloadType(buf: Uint8Array, payloadType: number): boolean
   buf[1] = (buf[1]! & 0x80) | (payloadType & 0x7f);
   return true;
 }
+
+/**
+ * Blanks the RTP header extension elements in place (RFC 8285: zero bytes are padding in both
+ * the one-byte and two-byte forms), keeping the packet's size. A forwarded packet must not carry
+ * the publisher's extension values: its sdes:mid names the publisher's m-section, which the
+ * subscriber's browser would match against its own sections (Chrome then fails every later
+ * negotiation with "Failed to apply demuxer criteria"). Returns false for a malformed packet.
+ */
+export function blankHeaderExtensions(buf: Uint8Array): boolean {
+  if (buf.length < RTP_HEADER_SIZE || (buf[0]! & 0x10) === 0) return true;
+  const start = RTP_HEADER_SIZE + 4 * (buf[0]! & 0x0f);
+  if (start + 4 > buf.length) return false;
+  const words = (buf[start + 2]! << 8) | buf[start + 3]!;
+  const end = start + 4 + 4 * words;
+  if (end > buf.length) return false;
+  buf.fill(0, start + 4, end);
+  return true;
+}

@@ -5,6 +5,7 @@
  */
 export {
   RTP_HEADER_SIZE,
+  blankHeaderExtensions,
   isRtcp,
   isValidRtp,
   rtpHeaderLength,
