@@ -1,7 +1,7 @@
 /**
  * Micro-benchmark of the per-packet RTP path (not a test; run on purpose):
  *
- *   node --conditions=development --import tsx packages/server/src/media/rtp/bench.ts [packets]
+ *   node --conditions=development --import tsx bench/rtp-rewrite.ts [packets]
  *
  * Rewrites 1e6 (default) 1200-byte VP8-sized packets per round and prints ns/packet, the median of
  * 5 timed rounds after a warm-up round. Rows:
@@ -16,10 +16,10 @@
  *   rewritten original is then what gets sent; sendMessageBinary copies before returning).
  * - validate + keyframe: isValidRtp + rtpPayloadOffset + isVp8Keyframe, once per incoming packet.
  */
-import { RetransmissionBuffer } from './RetransmissionBuffer.js';
-import { isValidRtp, rtpPayloadOffset } from './RtpPacket.js';
-import { RtpRewriter } from './RtpRewriter.js';
-import { isVp8Keyframe } from './Vp8.js';
+import { RetransmissionBuffer } from '../packages/server/src/media/rtp/RetransmissionBuffer.js';
+import { isValidRtp, rtpPayloadOffset } from '../packages/server/src/media/rtp/RtpPacket.js';
+import { RtpRewriter } from '../packages/server/src/media/rtp/RtpRewriter.js';
+import { isVp8Keyframe } from '../packages/server/src/media/rtp/Vp8.js';
 
 const PACKETS = Number(process.argv[2] ?? 1_000_000);
 const SIZE = 1200;
