@@ -32,7 +32,8 @@ export class RtpBot {
   private readonly early: Msg[] = [];
 
   private constructor(readonly identity: string) {
-    this.pc = new nodeDataChannel.PeerConnection(identity, { iceServers: [] });
+    // forceMediaTransport: media sections arrive later, from server offers, on a data-only start.
+    this.pc = new nodeDataChannel.PeerConnection(identity, { iceServers: [], forceMediaTransport: true });
   }
 
   private async signal(url: string, token: string, room: string, tracks: object[]): Promise<Msg> {
