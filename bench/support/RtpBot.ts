@@ -32,7 +32,9 @@ export class RtpBot {
   private readonly early: Msg[] = [];
 
   private constructor(readonly identity: string) {
-    // forceMediaTransport: media sections arrive later, from server offers, on a data-only start.
+    // forceMediaTransport: a subscriber bot starts data-only and its media sections arrive later in
+    // server offers; libdatachannel would otherwise set up a DTLS transport without SRTP and they
+    // would never open.
     this.pc = new nodeDataChannel.PeerConnection(identity, { iceServers: [], forceMediaTransport: true });
   }
 

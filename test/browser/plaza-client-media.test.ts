@@ -77,3 +77,24 @@ test('a @plaza/client browser participant and an official-SDK participant see an
   }
   assert.deepEqual(pageErrors(official), []);
 });
+
+test('a @plaza/client participant that starts data-only still receives video later', async () => {
+  // Its first offer has only m=application: every media section comes later, in server offers.
+  const viewer = await browser.newPage();
+  await viewer.goto(pages.url);
+  await viewer.addScriptTag({ url: '/plaza-client.js' });
+  await viewer.evaluate(
+    async ({ token, wsServer, room }) => {
+      const Plaza = (window as unknown as { Plaza: typeof import('@plaza/client') }).Plaza;
+      const r = await Plaza.connect(token, { wsServer, name: room });
+      r.on('trackSubscribed', (t: { kind: string; attach?: () => HTMLMediaElement }) => {
+        if (t.kind !== 'video' || !t.attach) return;
+        const el = t.attach();
+        el.muted = true;
+        document.body.appendChild(el);
+      });
+    },
+    { token: await srv.token('viewer', ROOM), wsServer: srv.signalingUrl, room: ROOM },
+  );
+  await waitFor(async () => (await videoOf(viewer)).width === 640, 'video decoded by the data-only viewer', 20_000);
+});

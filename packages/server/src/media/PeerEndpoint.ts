@@ -79,9 +79,6 @@ export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
       portRangeBegin: net.rtcPort,
       portRangeEnd: net.rtcPort,
       bindAddress: net.rtcBind,
-      // Media m-sections may be added after a data-only start (subscribing to video later): the
-      // DTLS transport must be able to carry SRTP from the first negotiation, or they never open.
-      forceMediaTransport: true,
     });
     PeerEndpoint.liveCount++;
     this.pc.onDataChannel((channel) => {
