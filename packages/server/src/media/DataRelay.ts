@@ -24,12 +24,6 @@ type Payload = string | Buffer;
 
 export type RelayOverflow = 'subscriber-too-slow';
 
-export interface RelayLegStats {
-  sent: number;
-  dropped: number;
-  queuedBytes: number;
-}
-
 class RelayLeg {
   open = false;
   closed = false;
@@ -56,7 +50,6 @@ export class DataRelay {
   private readonly legs = new Map<string, RelayLeg>();
   private closed = false;
   private readonly reliable: boolean;
-  received = 0;
 
   constructor(
     private readonly source: DataChannel,
@@ -104,11 +97,6 @@ export class DataRelay {
     this.closeLeg(leg);
   }
 
-  stats(key: string): RelayLegStats | null {
-    const leg = this.legs.get(key);
-    return leg ? { sent: leg.sent, dropped: leg.dropped, queuedBytes: leg.queuedBytes } : null;
-  }
-
   /** Closes every leg. The source channel belongs to the publisher's endpoint and is closed here too. */
   close(): void {
     if (this.closed) return;
@@ -124,8 +112,7 @@ export class DataRelay {
 
   private relay(message: Payload): void {
     if (this.closed) return;
-    this.received++;
-    const size = typeof message === 'string' ? Buffer.byteLength(message) : message.length;
+    let size = -1; // computed only if some leg has to queue
     for (const leg of this.legs.values()) {
       if (leg.open && leg.queue.length === 0 && this.bufferedAmount(leg) < HIGH_WATER) {
         if (this.send(leg, message)) continue;
@@ -134,6 +121,7 @@ export class DataRelay {
         leg.dropped++;
         continue;
       }
+      if (size < 0) size = typeof message === 'string' ? Buffer.byteLength(message) : message.length;
       leg.queue.push(message);
       leg.queuedBytes += size;
       if (leg.queuedBytes > this.options.queueLimitBytes) this.overflow(leg);

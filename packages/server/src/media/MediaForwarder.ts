@@ -47,8 +47,6 @@ class Leg {
   readonly rtx = new RetransmissionBuffer(512);
   /** Video legs start at a keyframe: anything before it would only show as corruption. */
   waitingForKeyframe: boolean;
-  sent = 0;
-  retransmitted = 0;
 
   constructor(
     readonly key: string,
@@ -112,11 +110,6 @@ export class MediaForwarder {
     return leg.track;
   }
 
-  legStats(key: string): { sent: number; retransmitted: number } | null {
-    const leg = this.legs.get(key);
-    return leg ? { sent: leg.sent, retransmitted: leg.retransmitted } : null;
-  }
-
   close(): void {
     this.closed = true;
     this.legs.clear();
@@ -155,7 +148,6 @@ export class MediaForwarder {
       if (!leg.rewriter.rewrite(out) || !blankHeaderExtensions(out)) continue;
       leg.rtx.store(rtpSequence(out) as number, out);
       this.send(leg, out);
-      leg.sent++;
     }
   }
 
@@ -170,10 +162,7 @@ export class MediaForwarder {
         case 'nack':
           for (const seq of rtcp.sequenceNumbers) {
             const stored = leg.rtx.get(seq);
-            if (stored) {
-              this.send(leg, stored);
-              leg.retransmitted++;
-            }
+            if (stored) this.send(leg, stored);
           }
           break;
         default:

@@ -276,7 +276,7 @@ export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
   }
 
   private applyRemote(sdp: string, type: 'offer' | 'answer'): void {
-    this.log.debug({ pc: this.id, type, setup: [...sdp.matchAll(/a=setup:(\w+)/g)].map((m) => m[1]).join(','), local: this.pc.localDescription()?.sdp.match(/a=setup:(\w+)/)?.[1], signaling: this.pc.signalingState() }, 'applying remote description');
+    if (this.log.isLevelEnabled('debug')) this.log.debug({ pc: this.id, type, setup: [...sdp.matchAll(/a=setup:(\w+)/g)].map((m) => m[1]).join(','), local: this.pc.localDescription()?.sdp.match(/a=setup:(\w+)/)?.[1], signaling: this.pc.signalingState() }, 'applying remote description');
     try {
       this.pc.setRemoteDescription(sdp, type);
     } catch (err) {

@@ -120,10 +120,6 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     return { added, removed, changed };
   }
 
-  publicationBySid(sid: string): Publication | undefined {
-    for (const pub of this.publications.values()) if (pub.sid === sid) return pub;
-    return undefined;
-  }
 
   /** What other participants see of this one. Only ready publications are visible. */
   toRemoteState(): RemoteParticipantState {

@@ -96,6 +96,14 @@ export class Room extends EventEmitter<RoomEvents> {
     this.activate(participant, pub, channel);
   }
 
+  /** A participant's signaling dropped or resumed: the others see `reconnecting` / `connected`. */
+  setParticipantState(participant: Participant, state: 'connected' | 'reconnecting'): void {
+    if (participant.state === state || participant.closed) return;
+    participant.state = state;
+    participant.revision++;
+    this.broadcastState(participant);
+  }
+
   setRules(participant: Participant, rules: readonly SubscribeRule[]): void {
     participant.rules = rules;
     participant.slowTracks.clear();

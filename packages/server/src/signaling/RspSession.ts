@@ -179,11 +179,7 @@ export class RspSession {
     this.reconnectTimer = null;
     const answers = await this.applyPeerConnections(message.peer_connections ?? []);
     this.applyParticipant(message.participant);
-    if (participant.state !== 'connected') {
-      participant.state = 'connected';
-      participant.revision++;
-      for (const other of this.room.participants.values()) if (other !== participant) other.emit('dirty', 'participants', participant);
-    }
+    this.room.setParticipantState(participant, 'connected');
     this.resetDirty();
     this.send({ type: 'synced', session: this.id, sid: this.room.sid, name: this.room.name, ...this.fullState(answers) });
     this.log.info('session resumed');
@@ -285,9 +281,7 @@ export class RspSession {
     if (!participant || !this.room) return this.finish('participant-left');
     if (clean) return this.finish('participant-left');
     // Abnormal close: keep the participant for session_timeout, shown as reconnecting.
-    participant.state = 'reconnecting';
-    participant.revision++;
-    for (const other of this.room.participants.values()) if (other !== participant) other.emit('dirty', 'participants', participant);
+    this.room.setParticipantState(participant, 'reconnecting');
     this.reconnectTimer = setTimeout(() => this.finish('participant-timeout'), this.ctx.sessionTimeoutMs);
     this.log.info('signaling lost: waiting for sync');
   }
