@@ -2,7 +2,8 @@
  * Media forwarding numbers (issue 3). Not a test: prints a table. Known gap: with 10 and 50
  * synthetic subscribers (bench/support/RtpBot.ts) in this one process, many never start receiving
  * or lose packets (see the issue 3 note); the `delivered` column says how far to trust a row.
- *   node --conditions=development --import tsx bench/media-forwarding.ts [--quick]
+ *   node --conditions=development --import tsx bench/media-forwarding.ts [--quick] [--in-process] [--n1|--n50]
+ *   (--n1 / --n50 run only that fan-out)
  * One synthetic publisher sends 1 Mbps of VP8-sized RTP (~104 packets/s of 1200 B) through a
  * `plaza serve` child process to N native subscribers in this process. Reports the server's CPU
  * (from /proc, user+system) per forwarded stream and the packet-in -> packet-out one-way latency.

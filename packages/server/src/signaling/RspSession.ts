@@ -25,7 +25,7 @@ import type { CloseReason } from '../rooms/CloseReason.js';
 import { Participant } from '../rooms/Participant.js';
 import type { Room } from '../rooms/Room.js';
 import type { RoomRegistry } from '../rooms/RoomRegistry.js';
-import { EXCLUDE_ALL, INCLUDE_ALL, validateRules } from '../rooms/SubscribeRules.js';
+import { INCLUDE_ALL, validateRules } from '../rooms/SubscribeRules.js';
 import type { TcmpConnection } from './TcmpConnection.js';
 
 export interface SessionContext {
@@ -136,14 +136,15 @@ export class RspSession {
     }
     if (name.length > 128) throw PlazaError.of(ErrorCode.RoomNameTooLong);
     const rules = message.subscribe?.rules ?? INCLUDE_ALL;
-    if (validateRules(rules)) throw PlazaError.invalidSignalingMessage(`subscribe rules: ${validateRules(rules)}`);
+    const invalidRules = validateRules(rules);
+    if (invalidRules) throw PlazaError.invalidSignalingMessage(`subscribe rules: ${invalidRules}`);
 
     const room = this.ctx.rooms.getOrCreate(name);
     const participant = new Participant(grant.identity, this.log);
     this.log = this.log.child({ room: room.sid, participant: participant.sid, identity: grant.identity });
     this.room = room;
     this.participant = participant;
-    participant.rules = rules.length === 1 && rules[0]?.type === 'exclude' && rules[0].all ? EXCLUDE_ALL : rules;
+    participant.rules = rules;
     participant.on('dirty', (part, remote) => this.markDirty(part, remote));
     participant.on('description', (state) => this.send({ type: 'update', peer_connections: [state] }));
     participant.on('closed', (reason) => this.onParticipantClosed(reason));
