@@ -4,12 +4,14 @@ import {
   buildFir,
   buildNack,
   buildPli,
+  buildReceiverReport,
   buildRemb,
   buildSenderReport,
   ntpMiddle32,
   parseRtcp,
   rewriteSenderReport,
   type RtcpPacket,
+  type RtcpReportBlock,
 } from './Rtcp.js';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
@@ -253,4 +255,84 @@ test('buildSenderReport and ntpMiddle32', () => {
   assert.deepEqual(b, hex('80 c8 0006 00000001 e8a1b2c3 80000000 ffffffff 00000003 00000004'));
   assert.equal(ntpMiddle32(0xe8a1b2c3, 0x80000000), 0xb2c38000);
   assert.equal(ntpMiddle32(0xffffffff, 0xffffffff), 0xffffffff);
+});
+
+test('RR without blocks is 8 bytes (RFC 3550 §6.4.2) and round-trips', () => {
+  const b = buildReceiverReport(0x33333333, []);
+  assert.deepEqual(b, hex('80 c9 0001 33333333'));
+  assert.deepEqual(parseRtcp(b), [{ type: 'rr', ssrc: 0x33333333, reports: [] }]);
+});
+
+test('RR with one block builds byte for byte and round-trips', () => {
+  const block: RtcpReportBlock = {
+    ssrc: 0x44444444,
+    fractionLost: 0,
+    cumulativeLost: 5,
+    highestSeq: 100,
+    jitter: 16,
+    lsr: 0,
+    dlsr: 0,
+  };
+  const b = buildReceiverReport(0x33333333, [block]);
+  assert.deepEqual(b, hex(RR));
+  assert.deepEqual(parseRtcp(b), [{ type: 'rr', ssrc: 0x33333333, reports: [block] }]);
+  const full: RtcpReportBlock = {
+    ssrc: 0xfedcba98,
+    fractionLost: 255,
+    cumulativeLost: 0x7fffff,
+    highestSeq: 0xffffffff,
+    jitter: 0x80000000,
+    lsr: 0xb2c38000,
+    dlsr: 0x00018000,
+  };
+  assert.deepEqual(parseRtcp(buildReceiverReport(0xffffffff, [full])), [
+    { type: 'rr', ssrc: 0xffffffff, reports: [full] },
+  ]);
+});
+
+test('RR negative cumulative lost is signed 24-bit; out-of-range values are clamped', () => {
+  const block = (fractionLost: number, cumulativeLost: number): RtcpReportBlock => ({
+    ssrc: 1,
+    fractionLost,
+    cumulativeLost,
+    highestSeq: 2,
+    jitter: 3,
+    lsr: 4,
+    dlsr: 5,
+  });
+  const b = buildReceiverReport(9, [block(64, -3)]);
+  assert.deepEqual(b.subarray(12, 16), hex('40 fffffd'));
+  const lostOf = (fraction: number, lost: number) => {
+    const [rr] = parseRtcp(buildReceiverReport(9, [block(fraction, lost)]));
+    assert.equal(rr?.type, 'rr');
+    const r = (rr as { reports: RtcpReportBlock[] }).reports[0]!;
+    // The neighbouring fields are untouched whatever the counts.
+    assert.deepEqual([r.ssrc, r.highestSeq, r.jitter, r.lsr, r.dlsr], [1, 2, 3, 4, 5]);
+    return [r.fractionLost, r.cumulativeLost];
+  };
+  assert.deepEqual(lostOf(64, -3), [64, -3]);
+  assert.deepEqual(lostOf(0, -0x800000), [0, -0x800000]);
+  assert.deepEqual(lostOf(0, -0x800001), [0, -0x800000]);
+  assert.deepEqual(lostOf(0, -1e12), [0, -0x800000]);
+  assert.deepEqual(lostOf(300, 0x800000), [255, 0x7fffff]);
+  assert.deepEqual(lostOf(-1, 1e12), [0, 0x7fffff]);
+  assert.deepEqual(lostOf(Number.NaN, Number.NaN), [0, 0]);
+  assert.deepEqual(lostOf(12.7, 3.9), [12, 3]);
+});
+
+test('RR keeps at most 31 blocks (RC is 5 bits)', () => {
+  const blocks = Array.from({ length: 40 }, (_, i): RtcpReportBlock => ({
+    ssrc: 1000 + i,
+    fractionLost: i,
+    cumulativeLost: 5 - i,
+    highestSeq: 65536 + i,
+    jitter: i * 2,
+    lsr: i * 3,
+    dlsr: i * 4,
+  }));
+  const b = buildReceiverReport(7, blocks);
+  assert.equal(b.length, 8 + 31 * 24);
+  assert.equal(b[0], 0x80 | 31);
+  assert.deepEqual(parseRtcp(b), [{ type: 'rr', ssrc: 7, reports: blocks.slice(0, 31) }]);
+  assert.equal(buildReceiverReport(7, blocks.slice(0, 31)).length, b.length);
 });

@@ -349,6 +349,38 @@ export function buildSenderReport(
 }
 
 /**
+ * Receiver report (RFC 3550 §6.4.2): 8 + 24 × blocks bytes. The forwarder terminates the publisher's
+ * RTP session, so it must report reception itself: the publisher's congestion control and loss
+ * statistics read these blocks, and its RTT comes from LSR/DLSR. At most 31 blocks (RC is 5 bits);
+ * extra ones are left out, the caller sends them in another RR. Fraction lost is clamped to 0–255
+ * and cumulative lost to the signed 24-bit range (RFC 3550 §6.4.1), so out-of-range or NaN counts
+ * never spill into the neighbouring fields; the 32-bit fields are taken modulo 2^32. It may be sent
+ * alone (reduced-size RTCP, RFC 5506) or stacked first in a compound packet.
+ */
+export function buildReceiverReport(senderSsrc: number, blocks: readonly RtcpReportBlock[]): Buffer {
+  const n = Math.min(blocks.length, 31);
+  const b = header(8 + 24 * n, n, RtcpType.RR);
+  put32(b, 4, senderSsrc);
+  for (let i = 0, o = 8; i < n; i++, o += 24) {
+    const r = blocks[i]!;
+    put32(b, o, r.ssrc);
+    const lost24 = clampInt(r.cumulativeLost, -0x800000, 0x7fffff) & 0xffffff;
+    put32(b, o + 4, ((clampInt(r.fractionLost, 0, 0xff) << 24) | lost24) >>> 0);
+    put32(b, o + 8, r.highestSeq);
+    put32(b, o + 12, r.jitter);
+    put32(b, o + 16, r.lsr);
+    put32(b, o + 20, r.dlsr);
+  }
+  return b;
+}
+
+/** `v` truncated to an integer and clamped to [lo, hi]; NaN gives 0. */
+function clampInt(v: number, lo: number, hi: number): number {
+  const t = Math.trunc(v);
+  return t > hi ? hi : t < lo ? lo : t || 0;
+}
+
+/**
  * Turns the first SR in a publisher's (compound) RTCP packet into an SR for one subscriber stream:
  * a new 28-byte Buffer with the subscriber-facing SSRC and the RTP timestamp shifted by the
  * stream's `RtpRewriter.timestampOffset`, so the subscriber pairs the NTP time with the timestamps

@@ -1,7 +1,8 @@
 /**
  * Pure RTP/RTCP utilities for the forwarder: header access, VP8 key frame detection, per-subscriber
- * stream rewriting, RTCP parsing and building, the NACK retransmission buffer and the key frame
- * request throttle. No I/O and no node-datachannel here; everything is unit-tested beside it.
+ * stream rewriting, RTCP parsing and building, reception statistics for receiver reports, the NACK
+ * retransmission buffer and the key frame request throttle. No I/O and no node-datachannel here;
+ * everything is unit-tested beside it.
  */
 export {
   RTP_HEADER_SIZE,
@@ -29,6 +30,7 @@ export {
   buildFir,
   buildNack,
   buildPli,
+  buildReceiverReport,
   buildRemb,
   buildSenderReport,
   ntpMiddle32,
@@ -46,3 +48,4 @@ export {
 } from './Rtcp.js';
 export { RetransmissionBuffer } from './RetransmissionBuffer.js';
 export { KeyframeThrottle } from './KeyframeThrottle.js';
+export { ReceiveStatistics } from './ReceiveStatistics.js';
