@@ -9,11 +9,12 @@
  * throwing (WEBRTC-ENGINE.md), so nothing here calls into it after close().
  */
 import { EventEmitter } from 'node:events';
-import nodeDataChannel, { type DataChannel, type PeerConnection, type Track } from 'node-datachannel';
+import nodeDataChannel, { type DataChannel, type PeerConnection } from 'node-datachannel';
 import { randomInt } from 'node:crypto';
 import { ErrorCode, PlazaError, type IceState, type ServerPeerConnectionState } from '@plaza/protocol';
 import type { Logger } from '../log.js';
-import { announceCandidate, answerDirections, HIDDEN_DATA_MID, keepOnlyForwardedCodecs, unifyDtlsRole, parseMediaSections, stripUnsupported, withHiddenDataSection, withoutSection, type MediaSection } from './Sdp.js';
+import { MediaLine, type MediaKind } from './MediaLine.js';
+import { announceCandidate, answerDirection, HIDDEN_DATA_MID, keepOnlyForwardedCodecs, parseMediaSections, shapeSections, stripUnsupported, unifyDtlsRole, withHiddenDataSection, withoutSection, type MediaSection, type SectionPlan } from './Sdp.js';
 
 export interface RtcNetworkOptions {
   /** The UDP port every peer connection shares. */
@@ -33,8 +34,11 @@ export interface DataChannelReliability {
 export type PeerEndpointEvents = {
   /** The client opened a data channel (a DataTrack it publishes). */
   dataChannel: [channel: DataChannel];
-  /** A client m-section carrying media to us (a track it publishes), with its parsed section. */
-  track: [track: Track, section: MediaSection | undefined];
+  /**
+   * An m-section the client may send media to us on (a track it publishes), with its parsed
+   * section; again whenever a description names something new on it (the SDK reuses transceivers).
+   */
+  track: [line: MediaLine, section: MediaSection | undefined];
   /** A server-side change needs negotiation: send this offer to the client. */
   description: [state: ServerPeerConnectionState];
   /** The transport failed or closed from the network side. */
@@ -60,11 +64,11 @@ export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
   private remoteUfrag: string | null = null;
   /** m-sections of the client's last applied description (mid -> msid for its media). */
   remoteSections: MediaSection[] = [];
-  /** Server send tracks by mid, so a closed one's m-section is reused (the SDP must not grow). */
-  private readonly sendTracks = new Map<string, { kind: 'audio' | 'video'; track: Track | null }>();
+  /** Every audio/video m-section by mid: the client's and the server's (reused, so the SDP stays bounded). */
+  private readonly lines = new Map<string, MediaLine>();
+  /** Server lines that were idle in our outstanding offer: reusable once it is answered. */
+  private idleInOffer: MediaLine[] = [];
   private negotiationQueued = false;
-  /** Client -> server media tracks by mid; the SDK reuses transceivers with new msids. */
-  private readonly incomingTracks = new Map<string, Track>();
   private nextMid = 0;
 
   constructor(
@@ -88,8 +92,15 @@ export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
     this.pc.onTrack((track) => {
       if (this.closed) return;
       const mid = track.mid();
-      this.incomingTracks.set(mid, track);
-      this.emit('track', track, this.remoteSections.find((s) => s.mid === mid));
+      const section = this.remoteSections.find((s) => s.mid === mid);
+      const kind = track.type();
+      if (kind !== 'audio' && kind !== 'video') {
+        this.closeNative(track);
+        return;
+      }
+      const line = new MediaLine(mid, kind, 'client', track);
+      this.lines.set(mid, line);
+      this.emit('track', line, section);
     });
     this.pc.onStateChange((state) => {
       if (this.closed) return;
@@ -118,7 +129,7 @@ export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
         this.revision = desc.revision;
         const hideData = !this.answeredOnce && !/^m=application /m.test(desc.sdp);
         this.applyRemote(keepOnlyForwardedCodecs(stripUnsupported(hideData ? withHiddenDataSection(desc.sdp) : desc.sdp)), 'offer');
-        let answer = answerDirections(await this.waitForLocal('answer'), desc.sdp);
+        let answer = this.shapeAnswer(await this.waitForLocal('answer'), desc.sdp);
         this.answeredOnce = true;
         if (hideData) {
           answer = withoutSection(answer, HIDDEN_DATA_MID);
@@ -134,6 +145,8 @@ export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
         if (this.pendingOfferRevision === null || desc.revision !== this.pendingOfferRevision || !desc.sdp) return null;
         this.pendingOfferRevision = null;
         this.applyRemote(unifyDtlsRole(desc.sdp), 'answer');
+        for (const line of this.idleInOffer) line.reusable = line.outgoing === null;
+        this.idleInOffer = [];
         if (this.negotiationQueued) this.requestNegotiation(true);
         return null;
       }
@@ -174,50 +187,48 @@ export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
   }
 
   /**
-   * Adds a server -> client media section for a subscription, reusing the m-section of a closed
-   * one of the same kind when there is one. Negotiation follows (one server offer per tick).
+   * A server -> client media line for a subscription: an idle one of the same kind when there is
+   * one (negotiated idle, see MediaLine.reusable), else a new m-section. Negotiation follows (one
+   * server offer per tick). Null once closed or if the native side refuses.
    */
-  addSendTrack(kind: 'audio' | 'video', trackId: string, streamId: string): { track: Track; ssrc: number; payloadType: number } | null {
+  addSendTrack(kind: MediaKind, trackId: string, streamId: string): MediaLine | null {
     if (this.closed) return null;
-    let mid: string | undefined;
-    for (const [m, slot] of this.sendTracks) {
-      if (slot.kind === kind && slot.track === null) {
-        mid = m;
-        break;
+    let line = [...this.lines.values()].find((l) => l.origin === 'server' && l.kind === kind && l.reusable && l.outgoing === null);
+    if (!line) {
+      const mid = `s${this.nextMid++}`;
+      const ssrc = randomInt(1, 0xffffffff);
+      const payloadType = kind === 'video' ? VP8_PAYLOAD_TYPE : OPUS_PAYLOAD_TYPE;
+      // Sendrecv for life: the client may publish on this section too (see MediaLine).
+      const media = kind === 'video' ? new nodeDataChannel.Video(mid, 'SendRecv') : new nodeDataChannel.Audio(mid, 'SendRecv');
+      if (kind === 'video') (media as InstanceType<typeof nodeDataChannel.Video>).addVP8Codec(payloadType);
+      else (media as InstanceType<typeof nodeDataChannel.Audio>).addOpusCodec(payloadType);
+      media.addSSRC(ssrc, 'plaza');
+      try {
+        line = new MediaLine(mid, kind, 'server', this.pc.addTrack(media), { ssrc, payloadType });
+      } catch (err) {
+        this.log.warn({ pc: this.id, err: (err as Error).message }, 'adding a media section failed');
+        return null;
       }
+      this.lines.set(mid, line);
     }
-    mid ??= `s${this.nextMid++}`;
-    const ssrc = randomInt(1, 0xffffffff);
-    const payloadType = kind === 'video' ? VP8_PAYLOAD_TYPE : OPUS_PAYLOAD_TYPE;
-    const media = kind === 'video' ? new nodeDataChannel.Video(mid, 'SendOnly') : new nodeDataChannel.Audio(mid, 'SendOnly');
-    if (kind === 'video') (media as InstanceType<typeof nodeDataChannel.Video>).addVP8Codec(payloadType);
-    else (media as InstanceType<typeof nodeDataChannel.Audio>).addOpusCodec(payloadType);
-    media.addSSRC(ssrc, streamId, streamId, trackId);
-    const track = this.pc.addTrack(media);
-    this.sendTracks.set(mid, { kind, track });
+    line.outgoing = { streamId, trackId };
+    line.reusable = false;
     this.requestNegotiation();
-    return { track, ssrc, payloadType };
+    return line;
   }
 
-  incomingTrack(mid: string): Track | undefined {
-    return this.incomingTracks.get(mid);
+  /** The media line of `mid`, if the client or the server created one. */
+  line(mid: string): MediaLine | undefined {
+    return this.lines.get(mid);
   }
 
-  /** Ends a subscription's media section; it goes inactive and is reused by the next one. */
-  removeSendTrack(track: Track): void {
-    for (const [mid, slot] of this.sendTracks) {
-      if (slot.track !== track) continue;
-      slot.track = null;
-      if (!this.closed) {
-        try {
-          track.close();
-        } catch {
-          // closed with the peer connection
-        }
-        this.requestNegotiation();
-      }
-      this.log.debug({ pc: this.id, mid }, 'send track released');
-    }
+  /** Ends a subscription's media: its line goes idle (recvonly/inactive) and is reused later. */
+  removeSendTrack(line: MediaLine): void {
+    if (this.lines.get(line.mid) !== line || line.outgoing === null) return;
+    line.outgoing = null;
+    line.feedback = null;
+    this.requestNegotiation();
+    this.log.debug({ pc: this.id, mid: line.mid }, 'send line released');
   }
 
   /**
@@ -248,7 +259,8 @@ export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
     const local = this.pc.localDescription();
     if (!local) return null;
     const type = local.type === 'offer' ? 'offer' : 'answer';
-    return { id: this.id, description: { type, revision: this.revision, sdp: this.announce(local.sdp) } };
+    const sdp = type === 'offer' ? this.shapeOffer(local.sdp) : this.shapeAnswer(local.sdp, this.pc.remoteDescription()?.sdp ?? '');
+    return { id: this.id, description: { type, revision: this.revision, sdp: this.announce(sdp) } };
   }
 
   close(): void {
@@ -258,16 +270,8 @@ export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
     this.removeAllListeners();
     // Tracks hold native callbacks that keep Node's event loop alive until each is closed itself;
     // closing the peer connection alone leaves them (seen as a process that never exits).
-    const tracks = [...this.incomingTracks.values(), ...[...this.sendTracks.values()].map((s) => s.track)];
-    for (const track of tracks) {
-      try {
-        track?.close();
-      } catch {
-        // already closed
-      }
-    }
-    this.incomingTracks.clear();
-    this.sendTracks.clear();
+    for (const line of this.lines.values()) line.close();
+    this.lines.clear();
     try {
       this.pc.close();
     } catch (err) {
@@ -284,10 +288,10 @@ export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
     }
     this.remoteUfrag = /a=ice-ufrag:(\S+)/.exec(sdp)?.[1] ?? null;
     this.remoteSections = parseMediaSections(sdp);
-    // A reused transceiver carries a new msid on an existing track: announce it again.
+    // A reused transceiver carries a new msid on an existing line: announce it again.
     for (const section of this.remoteSections) {
-      const track = this.incomingTracks.get(section.mid);
-      if (track) this.emit('track', track, section);
+      const line = this.lines.get(section.mid);
+      if (line) this.emit('track', line, section);
     }
   }
 
@@ -298,13 +302,14 @@ export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
       // A negotiation the server started (requestNegotiation, or libdatachannel's own).
       this.revision += 1;
       this.pendingOfferRevision = this.revision;
+      this.idleInOffer = [...this.lines.values()].filter((l) => l.origin === 'server' && l.outgoing === null);
       this.log.debug({ pc: this.id, revision: this.revision }, 'server offer');
       void this.afterGathering().then(() => {
         if (this.closed) return;
         const local = this.pc.localDescription();
         this.emit('description', {
           id: this.id,
-          description: { type: 'offer', revision: this.pendingOfferRevision ?? this.revision, sdp: this.announce(local?.sdp ?? sdp) },
+          description: { type: 'offer', revision: this.pendingOfferRevision ?? this.revision, sdp: this.announce(this.shapeOffer(local?.sdp ?? sdp)) },
         });
       });
     }
@@ -331,6 +336,43 @@ export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
       };
       tick();
     });
+  }
+
+  /**
+   * Our offers: a server line offers to send its subscription (if any) and always to receive (the
+   * client may publish on it); on the client's own lines we only ever receive.
+   */
+  private shapeOffer(sdp: string): string {
+    const plans = new Map<string, SectionPlan>();
+    for (const line of this.lines.values()) plans.set(line.mid, this.planFor(line, line.outgoing ? 'sendrecv' : 'recvonly'));
+    return shapeSections(sdp, plans);
+  }
+
+  /** Our answers: each offered audio/video section gets what both sides can do (answerDirection). */
+  private shapeAnswer(sdp: string, offer: string): string {
+    const plans = new Map<string, SectionPlan>();
+    for (const section of parseMediaSections(offer)) {
+      if (section.kind !== 'audio' && section.kind !== 'video') continue;
+      // A section not known yet is the client's own (its line is created on the native onTrack).
+      const line = this.lines.get(section.mid);
+      const direction = answerDirection(section.direction, line?.outgoing != null);
+      plans.set(section.mid, line ? this.planFor(line, direction) : { direction, sends: null });
+    }
+    return shapeSections(sdp, plans);
+  }
+
+  /** The plan of a line given its direction: the msid and SSRC go with it while we send on it. */
+  private planFor(line: MediaLine, direction: SectionPlan['direction']): SectionPlan {
+    const sending = direction === 'sendrecv' || direction === 'sendonly';
+    return { direction, sends: sending && line.outgoing && line.ssrc !== null ? { ssrc: line.ssrc, ...line.outgoing } : null };
+  }
+
+  private closeNative(track: { close(): void }): void {
+    try {
+      track.close();
+    } catch {
+      // already closed
+    }
   }
 
   private announce(sdp: string): string {

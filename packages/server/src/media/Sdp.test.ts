@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { announceCandidate, answerDirections, HIDDEN_DATA_MID, keepOnlyForwardedCodecs, parseMediaSections, stripUnsupported, unifyDtlsRole, withHiddenDataSection, withoutSection } from './Sdp.js';
+import { announceCandidate, answerDirection, HIDDEN_DATA_MID, keepOnlyForwardedCodecs, parseMediaSections, shapeSections, stripUnsupported, unifyDtlsRole, withHiddenDataSection, withoutSection } from './Sdp.js';
 
 const CRLF = '\r\n';
 const offer = [
@@ -133,11 +133,31 @@ test('unifyDtlsRole gives every section the first section\'s role', () => {
   assert.ok(!out.includes('active\r'));
 });
 
-test('answerDirections answers a client section with the reverse of its offer, never sending', () => {
-  const offer = 'v=0\r\nm=video 9 X 96\r\na=mid:0\r\na=sendonly\r\nm=audio 9 X 111\r\na=mid:1\r\na=recvonly\r\n';
-  const answer = 'v=0\r\nm=video 9 X 96\r\na=mid:0\r\na=sendonly\r\nm=audio 9 X 111\r\na=mid:1\r\na=sendonly\r\nm=video 9 X 96\r\na=mid:s0\r\na=sendonly\r\n';
-  const out = answerDirections(answer, offer);
-  assert.match(out, /a=mid:0\r\na=recvonly/);
-  assert.match(out, /a=mid:1\r\na=inactive/);
-  assert.match(out, /a=mid:s0\r\na=sendonly/);
+test('answerDirection sends only when allowed and the offerer receives, and receives what the offerer sends', () => {
+  assert.equal(answerDirection('sendrecv', true), 'sendrecv');
+  assert.equal(answerDirection('sendrecv', false), 'recvonly');
+  assert.equal(answerDirection('sendonly', true), 'recvonly');
+  assert.equal(answerDirection('recvonly', true), 'sendonly');
+  assert.equal(answerDirection('recvonly', false), 'inactive');
+  assert.equal(answerDirection('inactive', true), 'inactive');
+});
+
+test('shapeSections replaces direction, msid and SSRC lines of planned sections only', () => {
+  const sdp = [
+    'v=0', 'm=video 9 X 96', 'a=mid:0', 'a=sendrecv', 'a=msid:old t0', 'a=ssrc:11 cname:x', 'a=ssrc-group:FID 11 12',
+    'm=video 9 X 96', 'a=mid:s0', 'a=sendrecv', 'a=ssrc:42 cname:plaza', 'a=rtcp-mux',
+    'm=audio 9 X 111', 'a=mid:2', 'a=sendonly', 'a=msid:keep k', '',
+  ].join('\r\n');
+  const out = shapeSections(
+    sdp,
+    new Map([
+      ['0', { direction: 'recvonly' as const, sends: null }],
+      ['s0', { direction: 'sendonly' as const, sends: { ssrc: 42, streamId: 'PA1', trackId: 'sub-1' } }],
+    ]),
+  );
+  const sections = out.split('m=');
+  assert.equal(sections[1], 'video 9 X 96\r\na=mid:0\r\na=recvonly\r\n');
+  assert.match(sections[2]!, /a=mid:s0\r\na=sendonly\r\na=msid:PA1 sub-1\r\na=ssrc:42 cname:plaza\r\na=ssrc:42 msid:PA1 sub-1\r\na=rtcp-mux/);
+  assert.equal(sections[2]!.match(/a=ssrc:42 cname/g)?.length, 1);
+  assert.match(sections[3]!, /a=sendonly\r\na=msid:keep k\r\n$/);
 });

@@ -199,26 +199,51 @@ export function unifyDtlsRole(sdp: string): string {
   return role ? sdp.replace(/^a=setup:\w+/gm, `a=setup:${role}`) : sdp;
 }
 
+export type Direction = MediaSection['direction'];
+
 /**
- * Sets each answered client section's direction from the client's offer: the server only ever
- * receives on the client's own sections (it sends on sections it offers itself). libdatachannel
- * remembers an earlier reciprocal direction for a reused section (the SDK flips an idle
- * transceiver to recvonly, so libdatachannel stores sendonly), and would answer a later sendonly
- * offer with sendonly, which Chrome rejects ("Incompatible send direction").
+ * The direction an answerer that always receives and sends only if `canSend` gives to an offered
+ * direction (RFC 8829 §5.3.1: never send what the offerer will not receive, never receive what it
+ * will not send).
  */
-export function answerDirections(answer: string, offer: string): string {
-  const offered = new Map(parseMediaSections(offer).map((s) => [s.mid, s.direction]));
-  const reverse: Record<string, string> = { sendonly: 'recvonly', sendrecv: 'recvonly', recvonly: 'inactive', inactive: 'inactive' };
-  let direction: string | undefined;
-  return answer
-    .split('\r\n')
-    .map((line) => {
-      if (line.startsWith('m=')) direction = undefined;
-      if (line.startsWith('a=mid:')) {
-        const d = offered.get(line.slice(6));
-        direction = d ? reverse[d] : undefined;
-      }
-      return direction && /^a=(sendrecv|sendonly|recvonly|inactive)$/.test(line) ? `a=${direction}` : line;
-    })
-    .join('\r\n');
+export function answerDirection(offered: Direction, canSend: boolean): Direction {
+  const theySend = offered === 'sendrecv' || offered === 'sendonly';
+  const theyReceive = offered === 'sendrecv' || offered === 'recvonly';
+  if (canSend && theyReceive) return theySend ? 'sendrecv' : 'sendonly';
+  return theySend ? 'recvonly' : 'inactive';
+}
+
+/** What the server says about one audio/video section in an SDP it sends. */
+export interface SectionPlan {
+  direction: Direction;
+  /** The stream the server sends in it (msid and SSRC lines), or null when it sends nothing. */
+  sends: { ssrc: number; streamId: string; trackId: string } | null;
+}
+
+/**
+ * Writes the server's direction and msid/SSRC lines into the sections named in `plans`, replacing
+ * what libdatachannel wrote. libdatachannel describes each Track once (server lines are sendrecv
+ * with a fixed SSRC for life, see MediaLine) and remembers the first direction it reciprocated for
+ * a client section; the truth is per negotiation: whether a subscription is on the line now, and
+ * which one (its msid track id is the `subscribed` id the SDK matches by mid, TrackMatcher).
+ * Sections not in `plans` are untouched.
+ */
+export function shapeSections(sdp: string, plans: ReadonlyMap<string, SectionPlan>): string {
+  const out: string[] = [];
+  let plan: SectionPlan | undefined;
+  for (const line of sdp.split('\r\n')) {
+    if (line.startsWith('m=')) plan = undefined;
+    if (plan && /^a=(sendrecv|sendonly|recvonly|inactive|msid:.*|ssrc:.*|ssrc-group:.*)$/.test(line)) continue;
+    out.push(line);
+    if (!line.startsWith('a=mid:')) continue;
+    plan = plans.get(line.slice(6));
+    if (!plan) continue;
+    out.push(`a=${plan.direction}`);
+    const sends = plan.sends;
+    if (sends) {
+      const msid = `${sends.streamId} ${sends.trackId}`;
+      out.push(`a=msid:${msid}`, `a=ssrc:${sends.ssrc} cname:plaza`, `a=ssrc:${sends.ssrc} msid:${msid}`);
+    }
+  }
+  return out.join('\r\n');
 }

@@ -4,7 +4,8 @@
  * state consistent and tells its signaling session what to send through `signal` events.
  */
 import { EventEmitter } from 'node:events';
-import type { DataChannel, Track } from 'node-datachannel';
+import type { DataChannel } from 'node-datachannel';
+import type { MediaLine } from '../media/MediaLine.js';
 import type { MediaSection } from '../media/Sdp.js';
 import {
   ErrorCode,
@@ -81,7 +82,7 @@ export class Participant extends EventEmitter<ParticipantEvents> {
   ensureEndpoint(
     id: string,
     net: RtcNetworkOptions,
-    handlers: { dataChannel: (channel: DataChannel) => void; track: (track: Track, section: MediaSection | undefined) => void },
+    handlers: { dataChannel: (channel: DataChannel) => void; track: (line: MediaLine, section: MediaSection | undefined) => void },
   ): PeerEndpoint {
     if (this.endpoint && this.endpoint.id === id) return this.endpoint;
     this.endpoint?.close();

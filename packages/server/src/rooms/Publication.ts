@@ -4,9 +4,9 @@
  */
 import type { DataChannel } from 'node-datachannel';
 import { newSid, type TrackKind, type TrackSid, type ServerTrackState } from '@plaza/protocol';
-import type { Track } from 'node-datachannel';
 import { DataRelay, type RelayOverflow } from '../media/DataRelay.js';
 import { MediaForwarder } from '../media/MediaForwarder.js';
+import type { MediaLine } from '../media/MediaLine.js';
 import type { DataChannelReliability } from '../media/PeerEndpoint.js';
 import type { Logger } from '../log.js';
 import type { CloseReason } from './CloseReason.js';
@@ -34,8 +34,8 @@ export class Publication {
   relay: DataRelay | null = null;
   /** Audio/video: set once the publisher's m-section for this track is known and open. */
   forwarder: MediaForwarder | null = null;
-  /** The incoming track the forwarder reads (a reused transceiver may bring a new one). */
-  sourceTrack: Track | null = null;
+  /** The client's m-section the forwarder reads (a reused transceiver may bring a new one). */
+  sourceLine: MediaLine | null = null;
   closed = false;
 
   constructor(init: PublicationInit) {
@@ -51,11 +51,11 @@ export class Publication {
     return (this.relay !== null || this.forwarder !== null) && !this.closed;
   }
 
-  attachMediaTrack(track: Track, sourcePayloadType: number, log: Logger): void {
-    if (this.closed || this.kind === 'data' || this.sourceTrack === track) return;
+  attachMediaLine(line: MediaLine, sourcePayloadType: number, log: Logger): void {
+    if (this.closed || this.kind === 'data' || this.sourceLine === line) return;
     this.forwarder?.close();
-    this.sourceTrack = track;
-    this.forwarder = new MediaForwarder(track, { kind: this.kind, sourcePayloadType, log });
+    this.sourceLine = line;
+    this.forwarder = new MediaForwarder(line, { kind: this.kind, sourcePayloadType, log });
   }
 
   attachDataChannel(

@@ -4,7 +4,8 @@
  * participant's session what changed.
  */
 import { EventEmitter } from 'node:events';
-import type { DataChannel, Track } from 'node-datachannel';
+import type { DataChannel } from 'node-datachannel';
+import type { MediaLine } from '../media/MediaLine.js';
 import type { MediaSection } from '../media/Sdp.js';
 import { ErrorCode, newSid, type ClientTrackState, type RoomSid, type SubscribeRule } from '@plaza/protocol';
 import type { Logger } from '../log.js';
@@ -147,16 +148,16 @@ export class Room extends EventEmitter<RoomEvents> {
     // Media: its m-section may already be negotiated (the track state often follows the offer).
     const endpoint = participant.endpoint;
     const section = endpoint?.remoteSections.find((s) => s.trackId === track.id);
-    const incoming = section ? endpoint?.incomingTrack(section.mid) : undefined;
-    if (section && incoming) this.handleMediaTrack(participant, incoming, section);
+    const line = section ? endpoint?.line(section.mid) : undefined;
+    if (section && line) this.handleMediaLine(participant, line, section);
   }
 
   /** A client m-section carrying media: the publication whose msid it names becomes ready. */
-  handleMediaTrack(participant: Participant, track: Track, section: MediaSection | undefined): void {
+  handleMediaLine(participant: Participant, line: MediaLine, section: MediaSection | undefined): void {
     this.log.debug({ participant: participant.sid, mid: section?.mid, trackId: section?.trackId, direction: section?.direction, known: section?.trackId ? participant.publications.has(section.trackId) : false }, 'media track');
     if (!section?.trackId || (section.direction !== 'sendonly' && section.direction !== 'sendrecv')) return;
     const pub = participant.publications.get(section.trackId);
-    if (!pub || pub.kind === 'data' || pub.sourceTrack === track) return;
+    if (!pub || pub.kind === 'data' || pub.sourceLine === line) return;
     const codec = pub.kind === 'video' ? 'vp8' : 'opus';
     const payloadType = section.payloadTypes.get(codec);
     if (payloadType === undefined) {
@@ -166,7 +167,7 @@ export class Room extends EventEmitter<RoomEvents> {
       return;
     }
     const wasReady = pub.ready;
-    pub.attachMediaTrack(track, payloadType, this.log);
+    pub.attachMediaLine(line, payloadType, this.log);
     if (wasReady) {
       // A new source under the same publication: resubscribe everyone to the new forwarder.
       this.dropSubscriptionsTo(pub, 'unpublished');
@@ -277,11 +278,11 @@ export class Room extends EventEmitter<RoomEvents> {
       return sub;
     }
     if (pub.forwarder && pub.kind !== 'data') {
-      const send = endpoint.addSendTrack(pub.kind, sub.id, publisher.sid);
-      if (!send) return null;
-      sub.mediaTrack = send.track;
-      sub.releaseMedia = (track) => endpoint.removeSendTrack(track);
-      pub.forwarder.addSubscriber(sub.id, send.track, send.ssrc, send.payloadType);
+      const line = endpoint.addSendTrack(pub.kind, sub.id, publisher.sid);
+      if (!line) return null;
+      sub.mediaLine = line;
+      sub.releaseMedia = (l) => endpoint.removeSendTrack(l);
+      pub.forwarder.addSubscriber(sub.id, line);
       return sub;
     }
     return null;

@@ -3,7 +3,7 @@
  * msid track id of a server send m-section) and what carries it.
  */
 import { randomUUID } from 'node:crypto';
-import type { Track } from 'node-datachannel';
+import type { MediaLine } from '../media/MediaLine.js';
 import type { Publication } from './Publication.js';
 import type { CloseReason } from './CloseReason.js';
 
@@ -11,9 +11,9 @@ export class Subscription {
   /** The `subscribed` id: for data, the label of the channel the server opens to the subscriber. */
   readonly id = randomUUID();
   closed = false;
-  /** Media: the subscriber's send track, given back to its endpoint on close (m-section reuse). */
-  mediaTrack: Track | null = null;
-  releaseMedia: ((track: Track) => void) | null = null;
+  /** Media: the subscriber's server line, given back to its endpoint on close (m-section reuse). */
+  mediaLine: MediaLine | null = null;
+  releaseMedia: ((line: MediaLine) => void) | null = null;
 
   constructor(readonly publication: Publication) {}
 
@@ -22,7 +22,7 @@ export class Subscription {
     this.closed = true;
     this.publication.relay?.removeSubscriber(this.id);
     this.publication.forwarder?.removeSubscriber(this.id);
-    if (this.mediaTrack) this.releaseMedia?.(this.mediaTrack);
-    this.mediaTrack = null;
+    if (this.mediaLine) this.releaseMedia?.(this.mediaLine);
+    this.mediaLine = null;
   }
 }

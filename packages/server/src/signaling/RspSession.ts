@@ -220,7 +220,7 @@ export class RspSession {
     for (const state of states) {
       const endpoint = participant.ensureEndpoint(state.id, this.ctx.net, {
         dataChannel: (channel) => this.room?.handleDataChannel(participant, channel),
-        track: (track, section) => this.room?.handleMediaTrack(participant, track, section),
+        track: (line, section) => this.room?.handleMediaLine(participant, line, section),
       });
       if (state.description) {
         const answer = await endpoint.handleRemoteDescription(state.description);
