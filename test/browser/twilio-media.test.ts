@@ -7,71 +7,13 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, openTwilioPage, pageErrors, startPageServer, type PageServer } from './harness.js';
+import { joinTwilioRoom, logOf, remoteStats } from './mediaPage.js';
 import { startTestServer, waitFor, type TestServer } from '../support/server.js';
 
 const ROOM = 'av';
 let srv: TestServer;
 let pages: PageServer;
 let browser: Browser;
-
-interface MediaLog {
-  subscribed: Array<{ from: string; kind: string }>;
-  events: string[];
-}
-
-async function joinWithMedia(identity: string): Promise<Page> {
-  const page = await openTwilioPage(browser, pages.url);
-  const token = await srv.token(identity, ROOM);
-  await page.evaluate(
-    async ({ token, wsServer, room }) => {
-      const Video = window.Twilio.Video;
-      const log: MediaLog = { subscribed: [], events: [] };
-      const r = await Video.connect(token, { wsServer, insights: false, name: room, audio: true, video: { width: 640, height: 480 } } as never);
-      // (No named inner functions: tsx's esbuild would wrap them in a __name helper the page lacks.)
-      r.on('trackSubscribed', (t, _pub, p) => {
-        if (t.kind === 'data') return;
-        log.subscribed.push({ from: p.identity, kind: t.kind });
-        const el = (t as unknown as { attach(): HTMLMediaElement }).attach();
-        el.dataset.from = p.identity;
-        el.dataset.kind = t.kind;
-        el.muted = true;
-        el.dataset.subscribedAt = String(performance.now());
-        if (el instanceof HTMLVideoElement) {
-          el.requestVideoFrameCallback(() => (el.dataset.firstFrameAt = String(performance.now())));
-          // A resubscription replaces the previous element of the same publisher.
-          document.querySelector(`video[data-from="${p.identity}"]`)?.remove();
-        }
-        document.body.appendChild(el);
-      });
-      r.on('trackDisabled', (t, p) => log.events.push(`disabled:${p.identity}:${t.kind}`));
-      r.on('trackEnabled', (t, p) => log.events.push(`enabled:${p.identity}:${t.kind}`));
-      r.on('trackUnsubscribed', (t, _pub, p) => log.events.push(`unsubscribed:${p.identity}:${t.kind}`));
-      r.on('participantDisconnected', (p) => log.events.push(`left:${p.identity}`));
-      Object.assign(window, { plazaLog: log, plazaRoom: r });
-    },
-    { token, wsServer: srv.signalingUrl, room: ROOM },
-  );
-  return page;
-}
-
-const logOf = (page: Page): Promise<MediaLog> => page.evaluate(() => (window as unknown as { plazaLog: MediaLog }).plazaLog);
-
-/** Decoded video frames, size, and received bytes/packets for the remote tracks of `from`. */
-async function remoteStats(page: Page, from: string) {
-  return page.evaluate(async (from) => {
-    const video = document.querySelector<HTMLVideoElement>(`video[data-from="${from}"]`);
-    const room = (window as unknown as { plazaRoom: { getStats(): Promise<Array<{ remoteVideoTrackStats: Array<{ bytesReceived: number }>; remoteAudioTrackStats: Array<{ packetsReceived: number }> }>> } }).plazaRoom;
-    const [report] = await room.getStats();
-    return {
-      width: video?.videoWidth ?? 0,
-      height: video?.videoHeight ?? 0,
-      frames: video?.getVideoPlaybackQuality().totalVideoFrames ?? 0,
-      videoBytes: report?.remoteVideoTrackStats.reduce((n, s) => n + (s.bytesReceived ?? 0), 0) ?? 0,
-      audioPackets: report?.remoteAudioTrackStats.reduce((n, s) => n + (s.packetsReceived ?? 0), 0) ?? 0,
-      at: performance.now(),
-    };
-  }, from);
-}
 
 before(async () => {
   srv = await startTestServer();
@@ -86,6 +28,8 @@ after(async () => {
 
 let alice: Page;
 let bob: Page;
+const joinWithMedia = async (identity: string): Promise<Page> =>
+  joinTwilioRoom(await openTwilioPage(browser, pages.url), await srv.token(identity, ROOM), srv.signalingUrl, ROOM);
 
 test('two official-SDK participants see and hear each other at 640x480', async () => {
   alice = await joinWithMedia('alice');

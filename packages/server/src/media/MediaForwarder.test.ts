@@ -39,8 +39,8 @@ function clientLine(track: FakeTrack): MediaLine {
   return new MediaLine('0', 'video', 'client', track as unknown as Track);
 }
 
-function serverLine(track: FakeTrack, ssrc = 0xabcdef): MediaLine {
-  return new MediaLine('s0', 'video', 'server', track as unknown as Track, { ssrc, payloadType: 96 });
+function serverLine(track: FakeTrack, ssrcs = [0xabcdef, 0x123456]): MediaLine {
+  return new MediaLine('s0', 'video', 'server', track as unknown as Track, { ssrcs, payloadType: 96 });
 }
 
 const log = pino({ level: 'silent' });
@@ -152,7 +152,7 @@ test('NACKs are answered from the retransmission buffer with the same bytes', ()
   assert.deepEqual(sub.rtp[2], lost);
 });
 
-test('the next subscription on a reused line continues its sequence numbers, from another publisher', () => {
+test('an outgoing stream continues its sequence numbers when another publisher feeds it', () => {
   const { source, sub, sinkLine, forwarder } = setup();
   source.deliver(rtp(100, 100, VP8_KEY_PAYLOAD));
   forwarder.removeSubscriber('s1');
@@ -165,6 +165,12 @@ test('the next subscription on a reused line continues its sequence numbers, fro
   assert.equal(sub.rtp.length, 2);
   assert.equal(rtpSequence(sub.rtp[1]!), (rtpSequence(sub.rtp[0]!)! + 1) & 0xffff);
   assert.equal(rtpSsrc(sub.rtp[1]!), 0xabcdef);
+  // The endpoint moves a reused line to its next SSRC: a new stream with its own sequence.
+  next.removeSubscriber('s2');
+  sinkLine.nextStream();
+  next.addSubscriber('s3', sinkLine);
+  other.deliver(rtp(5001, 100, VP8_KEY_PAYLOAD, 0x7777));
+  assert.equal(rtpSsrc(sub.rtp[2]!), 0x123456);
 });
 
 test('a line dispatches RTP to its receiver and RTCP to both receiver and feedback; a closed forwarder lets go', () => {

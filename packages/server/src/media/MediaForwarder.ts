@@ -175,7 +175,12 @@ export class MediaForwarder {
     for (const leg of this.legs.values()) {
       if (leg.waitingForKeyframe) {
         keyframe ??= isVp8Keyframe(packet, rtpPayloadOffset(packet) ?? packet.length);
-        if (!keyframe) continue;
+        if (!keyframe) {
+          // Ask again (throttled) until it comes: the first request may have been lost, throttled
+          // away, or made before the publisher's first packet.
+          this.requestKeyframe();
+          continue;
+        }
         leg.waitingForKeyframe = false;
       }
       packet.copy(leg.scratch, 0, 0, packet.length);

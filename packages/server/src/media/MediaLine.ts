@@ -11,12 +11,15 @@
  * publisher's sender reports) and the `feedback` handler (the subscriber's PLI/NACK about what we
  * send here).
  *
- * Server lines are created once as sendrecv with a fixed SSRC, codec and RTP rewriter, and never
- * closed or re-described: what the client is told (direction, msid) is written into each SDP we
- * send (see PeerEndpoint and shapeSections), because re-describing a Track means a second
- * node-datachannel wrapper whose garbage collection closes the shared native track. The fixed SSRC
- * and the line's one rewriter make the outgoing stream continuous across every subscription the
- * line carries (RFC 3550 §5.1), so a receiver never sees sequence numbers jump backwards.
+ * Server lines are created once as sendrecv with their codec and a small pool of SSRCs, and never
+ * closed or re-described: what the client is told (direction, msid, the SSRC in use) is written
+ * into each SDP we send (see PeerEndpoint and shapeSections), because re-describing a Track means a
+ * second node-datachannel wrapper whose garbage collection closes the shared native track. All the
+ * pool's SSRCs are in libdatachannel's description so the subscriber's RTCP about any of them is
+ * routed to this line. Each subscription on a reused line takes the next SSRC: Chromium does not
+ * render a receiver that comes back from inactive with the same SSRC (it decodes, but its track
+ * delivers no frames; seen with the official SDK). Each SSRC keeps its own rewriter, so every
+ * outgoing stream stays continuous (RFC 3550 §5.1) across the sources it carries.
  */
 import type { Track } from 'node-datachannel';
 import { isRtcp, RetransmissionBuffer, RtpRewriter } from './rtp/index.js';
@@ -36,8 +39,15 @@ export interface OutgoingTrack {
 }
 
 export interface ServerLineOptions {
-  ssrc: number;
+  /** The SSRCs the line takes in turn, one per subscription (see above). */
+  ssrcs: readonly number[];
   payloadType: number;
+}
+
+interface OutgoingStream {
+  readonly ssrc: number;
+  readonly rewriter: RtpRewriter;
+  readonly rtx: RetransmissionBuffer;
 }
 
 const RETRANSMISSION_SLOTS = 512;
@@ -55,12 +65,9 @@ export class MediaLine {
    * receiver and fire no new `track` event.
    */
   reusable = false;
-  readonly ssrc: number | null;
   readonly payloadType: number | null;
-  /** Server lines: the one rewriter of the outgoing stream (continuous across subscriptions). */
-  readonly rewriter: RtpRewriter | null;
-  /** Server lines: what was sent recently, by outgoing sequence number, for NACKs. */
-  readonly rtx: RetransmissionBuffer | null;
+  private readonly streams: OutgoingStream[];
+  private current = 0;
   private readonly openListeners = new Set<() => void>();
   private closed = false;
 
@@ -71,14 +78,37 @@ export class MediaLine {
     private readonly track: Track,
     server?: ServerLineOptions,
   ) {
-    this.ssrc = server?.ssrc ?? null;
     this.payloadType = server?.payloadType ?? null;
-    this.rewriter = server ? new RtpRewriter(server.ssrc, server.payloadType, kind === 'video' ? 90_000 : 48_000) : null;
-    this.rtx = server ? new RetransmissionBuffer(RETRANSMISSION_SLOTS) : null;
+    const clockRate = kind === 'video' ? 90_000 : 48_000;
+    this.streams = (server?.ssrcs ?? []).map((ssrc) => ({
+      ssrc,
+      rewriter: new RtpRewriter(ssrc, server!.payloadType, clockRate),
+      rtx: new RetransmissionBuffer(RETRANSMISSION_SLOTS),
+    }));
     track.onMessage((packet) => this.dispatch(packet));
     track.onOpen(() => {
       for (const listener of [...this.openListeners]) listener();
     });
+  }
+
+  /** Server lines: the SSRC of the current outgoing stream. */
+  get ssrc(): number | null {
+    return this.streams[this.current]?.ssrc ?? null;
+  }
+
+  /** Server lines: the rewriter of the current outgoing stream. */
+  get rewriter(): RtpRewriter | null {
+    return this.streams[this.current]?.rewriter ?? null;
+  }
+
+  /** Server lines: what the current stream sent recently, by outgoing sequence number, for NACKs. */
+  get rtx(): RetransmissionBuffer | null {
+    return this.streams[this.current]?.rtx ?? null;
+  }
+
+  /** Server lines: the next subscription goes out under the pool's next SSRC. */
+  nextStream(): void {
+    if (this.streams.length > 0) this.current = (this.current + 1) % this.streams.length;
   }
 
   isOpen(): boolean {

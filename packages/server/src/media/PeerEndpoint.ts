@@ -9,7 +9,7 @@
  * throwing (WEBRTC-ENGINE.md), so nothing here calls into it after close().
  */
 import { EventEmitter } from 'node:events';
-import nodeDataChannel, { type DataChannel, type PeerConnection } from 'node-datachannel';
+import nodeDataChannel, { type DataChannel, type PeerConnection, type Track } from 'node-datachannel';
 import { randomInt } from 'node:crypto';
 import { ErrorCode, PlazaError, type IceState, type ServerPeerConnectionState } from '@plaza/protocol';
 import type { Logger } from '../log.js';
@@ -49,6 +49,8 @@ const GATHER_TIMEOUT_MS = 2_000;
 /** Payload types the server offers subscribers (it rewrites each publisher's own to these). */
 export const VP8_PAYLOAD_TYPE = 96;
 export const OPUS_PAYLOAD_TYPE = 111;
+/** SSRCs a server line takes in turn, one per subscription it carries (see MediaLine). */
+const SSRCS_PER_LINE = 4;
 
 export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
   /** Native peer connections alive in this process (leak checks, /healthz). */
@@ -68,6 +70,15 @@ export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
   private readonly lines = new Map<string, MediaLine>();
   /** Server lines that were idle in our outstanding offer: reusable once it is answered. */
   private idleInOffer: MediaLine[] = [];
+  /**
+   * Client sections libdatachannel created not receiving (first offered recvonly: the SDK's
+   * offerToReceive sections), by mid, until re-described to receive when the client sends on them.
+   */
+  private readonly notReceiving = new Set<string>();
+  /** Every mid the client has offered (its sections; server lines are in `lines`). */
+  private readonly clientMids = new Set<string>();
+  /** Extra node-datachannel wrappers of re-described tracks: collecting one would close the track. */
+  private readonly retained: Track[] = [];
   private negotiationQueued = false;
   private nextMid = 0;
 
@@ -128,7 +139,9 @@ export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
         if (!desc.sdp) throw PlazaError.of(ErrorCode.ServerRemoteDescFailed, 'offer without sdp');
         this.revision = desc.revision;
         const hideData = !this.answeredOnce && !/^m=application /m.test(desc.sdp);
-        this.applyRemote(keepOnlyForwardedCodecs(stripUnsupported(hideData ? withHiddenDataSection(desc.sdp) : desc.sdp)), 'offer');
+        const offer = keepOnlyForwardedCodecs(stripUnsupported(hideData ? withHiddenDataSection(desc.sdp) : desc.sdp));
+        this.prepareClientSections(parseMediaSections(offer));
+        this.applyRemote(offer, 'offer');
         let answer = this.shapeAnswer(await this.waitForLocal('answer'), desc.sdp);
         this.answeredOnce = true;
         if (hideData) {
@@ -194,17 +207,18 @@ export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
   addSendTrack(kind: MediaKind, trackId: string, streamId: string): MediaLine | null {
     if (this.closed) return null;
     let line = [...this.lines.values()].find((l) => l.origin === 'server' && l.kind === kind && l.reusable && l.outgoing === null);
-    if (!line) {
+    if (line) line.nextStream();
+    else {
       const mid = `s${this.nextMid++}`;
-      const ssrc = randomInt(1, 0xffffffff);
+      const ssrcs = Array.from({ length: SSRCS_PER_LINE }, () => randomInt(1, 0xffffffff));
       const payloadType = kind === 'video' ? VP8_PAYLOAD_TYPE : OPUS_PAYLOAD_TYPE;
       // Sendrecv for life: the client may publish on this section too (see MediaLine).
       const media = kind === 'video' ? new nodeDataChannel.Video(mid, 'SendRecv') : new nodeDataChannel.Audio(mid, 'SendRecv');
       if (kind === 'video') (media as InstanceType<typeof nodeDataChannel.Video>).addVP8Codec(payloadType);
       else (media as InstanceType<typeof nodeDataChannel.Audio>).addOpusCodec(payloadType);
-      media.addSSRC(ssrc, 'plaza');
+      for (const ssrc of ssrcs) media.addSSRC(ssrc, 'plaza');
       try {
-        line = new MediaLine(mid, kind, 'server', this.pc.addTrack(media), { ssrc, payloadType });
+        line = new MediaLine(mid, kind, 'server', this.pc.addTrack(media), { ssrcs, payloadType });
       } catch (err) {
         this.log.warn({ pc: this.id, err: (err as Error).message }, 'adding a media section failed');
         return null;
@@ -215,6 +229,37 @@ export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
     line.reusable = false;
     this.requestNegotiation();
     return line;
+  }
+
+  /**
+   * Runs before a client offer is applied. libdatachannel gives a new client section the reverse of
+   * its first offered direction for good and drops RTP on a section it does not receive on. The SDK
+   * offers `recvonly` sections when it publishes nothing of a kind, and later publishes on exactly
+   * those transceivers (takeRecycledTransceiver), so such a section is re-described as receiving
+   * (same mid, the offered codec) the first time the client sends on it.
+   */
+  private prepareClientSections(sections: readonly MediaSection[]): void {
+    for (const section of sections) {
+      if ((section.kind !== 'audio' && section.kind !== 'video') || this.lines.get(section.mid)?.origin === 'server') continue;
+      const sends = section.direction === 'sendonly' || section.direction === 'sendrecv';
+      if (!this.clientMids.has(section.mid)) {
+        this.clientMids.add(section.mid);
+        if (!sends) this.notReceiving.add(section.mid);
+        continue;
+      }
+      if (!sends || !this.notReceiving.has(section.mid)) continue;
+      const payloadType = section.payloadTypes.get(section.kind === 'video' ? 'vp8' : 'opus');
+      if (payloadType === undefined) continue; // nothing we could forward; the publication fails (53404)
+      const media = section.kind === 'video' ? new nodeDataChannel.Video(section.mid, 'RecvOnly') : new nodeDataChannel.Audio(section.mid, 'RecvOnly');
+      if (section.kind === 'video') (media as InstanceType<typeof nodeDataChannel.Video>).addVP8Codec(payloadType);
+      else (media as InstanceType<typeof nodeDataChannel.Audio>).addOpusCodec(payloadType);
+      try {
+        this.retained.push(this.pc.addTrack(media));
+        this.notReceiving.delete(section.mid);
+      } catch (err) {
+        this.log.warn({ pc: this.id, mid: section.mid, err: (err as Error).message }, 're-describing a client section failed');
+      }
+    }
   }
 
   /** The media line of `mid`, if the client or the server created one. */
@@ -272,6 +317,8 @@ export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
     // closing the peer connection alone leaves them (seen as a process that never exits).
     for (const line of this.lines.values()) line.close();
     this.lines.clear();
+    for (const track of this.retained) this.closeNative(track);
+    this.retained.length = 0;
     try {
       this.pc.close();
     } catch (err) {
@@ -344,7 +391,9 @@ export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
    */
   private shapeOffer(sdp: string): string {
     const plans = new Map<string, SectionPlan>();
-    for (const line of this.lines.values()) plans.set(line.mid, this.planFor(line, line.outgoing ? 'sendrecv' : 'recvonly'));
+    // Client sections by what the client offered (their onTrack may not have reached us yet).
+    for (const mid of this.clientMids) plans.set(mid, { direction: 'recvonly', sends: null });
+    for (const line of this.lines.values()) if (line.origin === 'server') plans.set(line.mid, this.planFor(line, line.outgoing ? 'sendrecv' : 'recvonly'));
     return shapeSections(sdp, plans);
   }
 
