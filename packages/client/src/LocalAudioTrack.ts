@@ -4,9 +4,11 @@
  * createLocalAudioTrack() to capture one.
  */
 import { LocalMediaTrack, type LocalTrackOptions } from './LocalMediaTrack.js';
+import type { RtpMediaStreamTrack } from './RtpMediaStreamTrack.js';
 
 export class LocalAudioTrack extends LocalMediaTrack<'audio'> {
-  constructor(mediaStreamTrack: MediaStreamTrack, options: LocalTrackOptions = {}) {
+  /** In Node, `mediaStreamTrack` may be an RtpMediaStreamTrack (media written as RTP packets). */
+  constructor(mediaStreamTrack: MediaStreamTrack | RtpMediaStreamTrack, options: LocalTrackOptions = {}) {
     super('audio', mediaStreamTrack, options);
   }
 }

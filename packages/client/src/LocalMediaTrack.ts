@@ -12,6 +12,7 @@
 import { makeUUID } from './environment.js';
 import { TrackInvalidError } from './errors.js';
 import { MediaElements, type ElementOf, type MediaKind, type VideoDimensions } from './MediaElements.js';
+import type { RtpMediaStreamTrack } from './RtpMediaStreamTrack.js';
 import { TypedEmitter } from './TypedEmitter.js';
 
 export type LocalMediaTrackEvents<T> = {
@@ -39,7 +40,9 @@ export class LocalMediaTrack<K extends MediaKind = MediaKind> extends TypedEmitt
   readonly #elements: MediaElements;
   #stopped = false;
 
-  constructor(kind: K, mediaStreamTrack: MediaStreamTrack, options: LocalTrackOptions = {}) {
+  constructor(kind: K, track: MediaStreamTrack | RtpMediaStreamTrack, options: LocalTrackOptions = {}) {
+    // An RtpMediaStreamTrack is MediaStreamTrack-like: the same members are used either way.
+    const mediaStreamTrack = track as MediaStreamTrack;
     super();
     if (!isMediaStreamTrackLike(mediaStreamTrack) || mediaStreamTrack.kind !== kind) {
       throw new TrackInvalidError(`expected an ${kind} MediaStreamTrack`);

@@ -4,9 +4,11 @@
  * createLocalVideoTrack() to capture one. `dimensions` and `dimensionsChanged` come from the base.
  */
 import { LocalMediaTrack, type LocalTrackOptions } from './LocalMediaTrack.js';
+import type { RtpMediaStreamTrack } from './RtpMediaStreamTrack.js';
 
 export class LocalVideoTrack extends LocalMediaTrack<'video'> {
-  constructor(mediaStreamTrack: MediaStreamTrack, options: LocalTrackOptions = {}) {
+  /** In Node, `mediaStreamTrack` may be an RtpMediaStreamTrack (media written as RTP packets). */
+  constructor(mediaStreamTrack: MediaStreamTrack | RtpMediaStreamTrack, options: LocalTrackOptions = {}) {
     super('video', mediaStreamTrack, options);
   }
 }

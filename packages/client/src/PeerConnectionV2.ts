@@ -16,17 +16,22 @@
  * node-datachannel's polyfill differs from browsers in ways handled here:
  *  - createOffer() never resolves when there is nothing to negotiate, so the first offer always has a
  *    data channel (see #ensureApplicationSection);
- *  - createOffer()/createAnswer() return the FIRST description forever, while setLocalDescription()
- *    does produce a fresh one: we therefore always read pc.localDescription after setting it;
+ *  - createOffer()/createAnswer() return the FIRST description forever, rollback is ignored, and
+ *    libdatachannel negotiates on its own (after answering an offer it re-offers at once if something
+ *    of ours is pending, so pc.localDescription is no longer the answer): in Node we create the
+ *    native PeerConnection ourselves with auto-negotiation off, give it to the polyfill, and make
+ *    every offer, answer and rollback on it directly (#makeLocal);
  *  - candidates may be gathered before setLocalDescription() resolves and no null candidate marks the
  *    end: we keep early candidates and treat iceGatheringState 'complete' as the end.
  */
 import type { ParsedServerPeerConnection } from '@plaza/protocol';
-import type { RTCPeerConnectionCtor } from './environment.js';
+import type { NodeDataChannel, RTCPeerConnectionCtor } from './environment.js';
 import { IceBox, type RemoteCandidate } from './IceBox.js';
 import { getUfrag, LocalCandidates } from './LocalCandidates.js';
 import type { Logger } from './Logger.js';
 import { MediaTransceivers, type MediaTrackReceiver } from './MediaTransceivers.js';
+import { NativeMedia } from './NativeMedia.js';
+import { isRtpMediaStreamTrack } from './RtpMediaStreamTrack.js';
 import { TypedEmitter } from './TypedEmitter.js';
 import type { PeerConnectionStateOut } from './wire.js';
 
@@ -45,6 +50,8 @@ export type PeerConnectionV2Events = {
 export interface PeerConnectionV2Options {
   id: string;
   RTCPeerConnection: RTCPeerConnectionCtor;
+  /** Node: node-datachannel, for audio/video beside its polyfill (see NativeMedia). */
+  nodeDataChannel?: NodeDataChannel | undefined;
   iceServers: RTCIceServer[];
   log: Logger;
 }
@@ -78,6 +85,8 @@ export class PeerConnectionV2 extends TypedEmitter<PeerConnectionV2Events> {
   #placeholder: RTCDataChannel | null = null;
   #lock: Promise<unknown> = Promise.resolve();
   readonly #media: MediaTransceivers;
+  readonly #native: NativeMedia | null = null;
+  readonly #nativePc: import('node-datachannel').PeerConnection | null = null;
   #renegotiationScheduled = false;
 
   constructor(options: PeerConnectionV2Options) {
@@ -85,11 +94,25 @@ export class PeerConnectionV2 extends TypedEmitter<PeerConnectionV2Events> {
     this.id = options.id;
     this.#log = options.log;
     // max-bundle + rtcp-mux: what the SDK configures (peerconnection.js getConfiguration()).
-    this.#pc = new options.RTCPeerConnection({
+    const configuration: RTCConfiguration & { peerConnection?: unknown } = {
       iceServers: options.iceServers,
       bundlePolicy: 'max-bundle',
       rtcpMuxPolicy: 'require',
-    });
+    };
+    const ndc = options.nodeDataChannel;
+    let nativePc: import('node-datachannel').PeerConnection | null = null;
+    if (ndc) {
+      // Media sections added after a data-only start must still get SRTP (forceMediaTransport).
+      nativePc = new ndc.PeerConnection(options.id, {
+        iceServers: iceServerUrls(options.iceServers),
+        forceMediaTransport: true,
+        disableAutoNegotiation: true,
+      });
+      this.#nativePc = nativePc;
+      configuration.peerConnection = nativePc;
+    }
+    this.#pc = new options.RTCPeerConnection(configuration);
+    if (ndc && nativePc) this.#native = new NativeMedia(ndc, nativePc, this.#log, () => this.#syncReceivers());
     const pc = this.#pc;
     this.#media = new MediaTransceivers(pc, this.#log);
     pc.addEventListener('icecandidate', (event) => this.#handleLocalCandidate(event.candidate));
@@ -151,7 +174,10 @@ export class PeerConnectionV2 extends TypedEmitter<PeerConnectionV2Events> {
    * id, and re-offers. Throws MediaNotSupportedError where the platform cannot send media.
    */
   addMediaTrack(track: MediaStreamTrack, id: string): RTCRtpTransceiver {
-    const transceiver = this.#media.add(track, id);
+    const transceiver =
+      this.#native && isRtpMediaStreamTrack(track)
+        ? (this.#native.addSender(track, id) as unknown as RTCRtpTransceiver)
+        : this.#media.add(track, id);
     this.#renegotiate();
     return transceiver;
   }
@@ -159,7 +185,7 @@ export class PeerConnectionV2 extends TypedEmitter<PeerConnectionV2Events> {
   /** Stops sending on a transceiver from addMediaTrack() (it becomes inactive, reusable) and re-offers. */
   removeMediaTrack(transceiver: RTCRtpTransceiver): void {
     if (this.#closed) return;
-    if (this.#media.remove(transceiver)) this.#renegotiate();
+    if (this.#native?.removeSender(transceiver) || this.#media.remove(transceiver)) this.#renegotiate();
   }
 
   /** The current audio/video subscriptions by id (see the `mediaReceivers` event). */
@@ -195,6 +221,7 @@ export class PeerConnectionV2 extends TypedEmitter<PeerConnectionV2Events> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#native?.close();
     try {
       this.#pc.close();
     } catch (error) {
@@ -217,7 +244,7 @@ export class PeerConnectionV2 extends TypedEmitter<PeerConnectionV2Events> {
 
   #syncReceivers(): void {
     if (this.#closed) return;
-    const receivers = this.#media.updateReceivers();
+    const receivers = this.#native ? this.#native.updateReceivers(this.#remoteSdp()) : this.#media.updateReceivers();
     if (receivers) this.emit('mediaReceivers', receivers);
   }
 
@@ -284,11 +311,10 @@ export class PeerConnectionV2 extends TypedEmitter<PeerConnectionV2Events> {
     this.#needsAnswer = true;
     try {
       await this.#media.settled();
-      const offer = await this.#pc.createOffer();
-      await this.#pc.setLocalDescription(offer);
+      const sdp = await this.#makeLocal('offer');
       this.#shouldOffer = false;
       this.#descriptionRevision++;
-      this.#setLocalDescription('offer', this.#currentLocalSdp(offer.sdp));
+      this.#setLocalDescription('offer', sdp);
     } catch (error) {
       this.#needsAnswer = false;
       throw error;
@@ -298,10 +324,9 @@ export class PeerConnectionV2 extends TypedEmitter<PeerConnectionV2Events> {
   /** Returns true if it re-offered. */
   async #answer(offer: ServerDescription): Promise<boolean> {
     await this.#setRemoteDescription({ type: 'offer', sdp: offer.sdp ?? '' });
-    const answer = await this.#pc.createAnswer();
-    await this.#pc.setLocalDescription(answer);
+    const sdp = await this.#makeLocal('answer');
     this.#lastStableRevision = this.#descriptionRevision;
-    this.#setLocalDescription('answer', this.#currentLocalSdp(answer.sdp));
+    this.#setLocalDescription('answer', sdp);
     await this.#checkIceBox(offer.sdp);
     await this.#processQueuedDescription();
     return this.#maybeReoffer();
@@ -309,7 +334,8 @@ export class PeerConnectionV2 extends TypedEmitter<PeerConnectionV2Events> {
 
   async #handleGlare(offer: ServerDescription): Promise<void> {
     this.#log.debug('Glare detected; rolling back');
-    await this.#pc.setLocalDescription({ type: 'rollback' });
+    if (this.#nativePc) this.#nativePc.setLocalDescription('rollback');
+    else await this.#pc.setLocalDescription({ type: 'rollback' });
     this.#needsAnswer = false;
     const reoffered = await this.#answer(offer);
     if (!reoffered) await this.#offer();
@@ -342,6 +368,26 @@ export class PeerConnectionV2 extends TypedEmitter<PeerConnectionV2Events> {
       negotiated: true,
       id: PLACEHOLDER_STREAM_ID,
     });
+  }
+
+  #remoteSdp(): string | undefined {
+    try {
+      return this.#pc.remoteDescription?.sdp;
+    } catch {
+      return undefined; // the polyfill throws when the native side has no description
+    }
+  }
+
+  /** Creates and applies our offer or answer; returns its SDP. */
+  async #makeLocal(type: 'offer' | 'answer'): Promise<string | undefined> {
+    const native = this.#nativePc;
+    if (native) {
+      native.setLocalDescription(type);
+      return native.localDescription()?.sdp;
+    }
+    const description = type === 'offer' ? await this.#pc.createOffer() : await this.#pc.createAnswer();
+    await this.#pc.setLocalDescription(description);
+    return this.#currentLocalSdp(description.sdp);
   }
 
   #currentLocalSdp(fallback: string | undefined): string | undefined {
@@ -387,6 +433,18 @@ export class PeerConnectionV2 extends TypedEmitter<PeerConnectionV2Events> {
       }
     }
   }
+}
+
+/** node-datachannel takes ICE servers as URLs with the credentials inside (as its polyfill does). */
+function iceServerUrls(servers: RTCIceServer[]): string[] {
+  return servers.flatMap((server) => {
+    const urls = Array.isArray(server.urls) ? server.urls : [server.urls];
+    return urls.map((url) => {
+      if (!server.username || !server.credential) return url;
+      const [scheme, rest] = url.split(/:(.*)/);
+      return `${scheme}:${server.username}:${String(server.credential)}@${rest}`;
+    });
+  });
 }
 
 export { getUfrag } from './LocalCandidates.js';

@@ -159,7 +159,7 @@ export async function connect(token: string, options: ConnectOptions): Promise<R
 
 function createPeerConnection(env: Environment, iceServers: RTCIceServer[], log: Logger): PeerConnectionV2 {
   const create = (servers: RTCIceServer[]) =>
-    new PeerConnectionV2({ id: makeUUID(), RTCPeerConnection: env.RTCPeerConnection, iceServers: servers, log: log.child('pc') });
+    new PeerConnectionV2({ id: makeUUID(), RTCPeerConnection: env.RTCPeerConnection, nodeDataChannel: env.nodeDataChannel, iceServers: servers, log: log.child('pc') });
   try {
     return create(iceServers);
   } catch (error) {

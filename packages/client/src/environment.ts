@@ -26,6 +26,9 @@ export const WS_OPEN = 1;
 export const WS_CLOSING = 2;
 export const WS_CLOSED = 3;
 
+/** node-datachannel's module: what NativeMedia uses of it. */
+export type NodeDataChannel = Pick<typeof import('node-datachannel'), 'PeerConnection' | 'Video' | 'Audio'>;
+
 export type RTCPeerConnectionCtor = new (configuration?: RTCConfiguration) => RTCPeerConnection;
 
 export interface Environment {
@@ -33,6 +36,8 @@ export interface Environment {
   RTCPeerConnection: RTCPeerConnectionCtor;
   /** true when running on node-datachannel's polyfill (see PeerConnectionV2 for its quirks). */
   isPolyfill: boolean;
+  /** With the polyfill: node-datachannel itself, for audio/video (NativeMedia). */
+  nodeDataChannel?: NodeDataChannel;
 }
 
 let cached: Promise<Environment> | undefined;
@@ -58,15 +63,20 @@ async function resolveEnvironment(): Promise<Environment> {
   }
   let PeerConnectionCtor = g.RTCPeerConnection;
   let isPolyfill = false;
+  let nodeDataChannel: NodeDataChannel | undefined;
   if (!PeerConnectionCtor) {
     const polyfill = (await importOptional('node-datachannel/polyfill')) as {
       RTCPeerConnection: RTCPeerConnectionCtor;
     };
     PeerConnectionCtor = polyfill.RTCPeerConnection;
     isPolyfill = true;
+    const native = (await importOptional('node-datachannel')) as { default?: NodeDataChannel } & NodeDataChannel;
+    nodeDataChannel = native.default ?? native;
   }
   const Ctor = WebSocketCtor;
-  return { createWebSocket: (url) => new Ctor(url), RTCPeerConnection: PeerConnectionCtor, isPolyfill };
+  const env: Environment = { createWebSocket: (url) => new Ctor(url), RTCPeerConnection: PeerConnectionCtor, isPolyfill };
+  if (nodeDataChannel) env.nodeDataChannel = nodeDataChannel;
+  return env;
 }
 
 async function importOptional(specifier: string): Promise<unknown> {

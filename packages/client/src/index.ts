@@ -30,6 +30,7 @@ export {
   type LocalTrack,
 } from './createLocalTracks.js';
 export { LocalAudioTrack } from './LocalAudioTrack.js';
+export { RtpMediaStreamTrack, type RtpPacketEvent } from './RtpMediaStreamTrack.js';
 export { LocalVideoTrack } from './LocalVideoTrack.js';
 export { LocalMediaTrack, type LocalMediaTrackEvents, type LocalTrackOptions } from './LocalMediaTrack.js';
 export { LocalAudioTrackPublication, LocalVideoTrackPublication } from './LocalMediaTrackPublication.js';

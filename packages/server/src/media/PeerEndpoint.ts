@@ -135,7 +135,8 @@ export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
     switch (desc.type) {
       case 'offer': {
         if (desc.revision <= this.revision && this.answeredOnce) return null;
-        if (this.pendingOfferRevision !== null) return null; // glare: ours wins
+        // Glare: ours wins (also an offer libdatachannel made on its own whose callback is still on its way).
+        if (this.pendingOfferRevision !== null || this.pc.signalingState() === 'have-local-offer') return null;
         if (!desc.sdp) throw PlazaError.of(ErrorCode.ServerRemoteDescFailed, 'offer without sdp');
         this.revision = desc.revision;
         const hideData = !this.answeredOnce && !/^m=application /m.test(desc.sdp);
@@ -288,9 +289,13 @@ export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
       if (this.closed || !this.negotiationQueued || this.pendingOfferRevision !== null) return;
       if (this.pc.signalingState() !== 'stable') return; // a client offer is in flight; retried after it
       this.negotiationQueued = false;
+      // Claimed before the native call: its onLocalDescription arrives later, and a client offer
+      // handled in between must already see the glare.
+      this.startOffer();
       try {
         this.pc.setLocalDescription('offer');
       } catch (err) {
+        this.pendingOfferRevision = null;
         this.log.warn({ pc: this.id, err: (err as Error).message }, 'server offer failed');
       }
     };
@@ -346,10 +351,8 @@ export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
     if (this.closed) return;
     // Answers are picked up by waitForLocal once gathering completes.
     if (type === 'offer') {
-      // A negotiation the server started (requestNegotiation, or libdatachannel's own).
-      this.revision += 1;
-      this.pendingOfferRevision = this.revision;
-      this.idleInOffer = [...this.lines.values()].filter((l) => l.origin === 'server' && l.outgoing === null);
+      // A negotiation the server started: requestNegotiation claimed it, or libdatachannel's own.
+      if (this.pendingOfferRevision === null) this.startOffer();
       this.log.debug({ pc: this.id, revision: this.revision }, 'server offer');
       void this.afterGathering().then(() => {
         if (this.closed) return;
@@ -360,6 +363,13 @@ export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
         });
       });
     }
+  }
+
+  /** Takes the next revision for a server offer; server lines idle now become reusable once it is answered. */
+  private startOffer(): void {
+    this.revision += 1;
+    this.pendingOfferRevision = this.revision;
+    this.idleInOffer = [...this.lines.values()].filter((l) => l.origin === 'server' && l.outgoing === null);
   }
 
   /** Waits for the local description of `type` with gathering complete, so it carries our candidate. */
