@@ -1,8 +1,10 @@
 /**
- * The Plaza server: one HTTP port (signaling WebSocket at /signaling, /healthz) and one UDP port
- * for every peer connection. `PlazaServer.start()` is what `plaza serve` and the tests run.
+ * The Plaza server: one HTTP port (signaling WebSocket at /signaling, the REST API under /v1,
+ * /healthz) and one UDP port for every peer connection, with its history and callback outbox in
+ * SQLite under the data dir. `PlazaServer.start()` is what `plaza serve` and the tests run.
  */
 import { createServer, type Server } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
 import { createSocket } from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import nodeDataChannel from 'node-datachannel';
@@ -13,6 +15,13 @@ import { createLogger, type Logger } from './log.js';
 import { RoomRegistry } from './rooms/RoomRegistry.js';
 import { SignalingServer } from './signaling/SignalingServer.js';
 import { PeerEndpoint } from './media/PeerEndpoint.js';
+import { CallbackDispatcher } from './callbacks/index.js';
+import { RoomHistory } from './history/RoomHistory.js';
+import { createRestApp } from './rest/RestApi.js';
+import { Store } from './store/index.js';
+
+/** How often the Store learns we are alive: the end time given to rooms if this process dies. */
+const HEARTBEAT_MS = 5_000;
 
 export interface ServerStats {
   rooms: number;
@@ -39,6 +48,9 @@ export class PlazaServer {
     readonly rooms: RoomRegistry,
     readonly signaling: SignalingServer,
     private readonly http: Server,
+    readonly store: Store,
+    readonly callbacks: CallbackDispatcher,
+    private readonly heartbeat: NodeJS.Timeout,
     readonly log: Logger,
   ) {}
 
@@ -47,6 +59,12 @@ export class PlazaServer {
     const log = createLogger(config.logLevel);
     const credentials = loadOrCreateCredentials(config.dataDir);
     if (config.rtcPort === 0) config.rtcPort = await freeUdpPort(config.rtcBind);
+    const store = Store.open(config.dataDir);
+    const recovered = store.recoverAfterRestart(new Date());
+    if (recovered.rooms.length > 0) log.warn({ rooms: recovered.rooms.length }, 'completed rooms left in progress by a previous process');
+    const callbacks = new CallbackDispatcher({ outbox: store, authToken: credentials.authToken, log });
+    const history = new RoomHistory({ store, accountSid: credentials.accountSid, onCallbackQueued: () => callbacks.wake(), log });
+    history.announceRecovered(recovered.rooms);
     const rooms = new RoomRegistry({
       emptyRoomTimeoutMs: config.emptyRoomTimeoutMs,
       relayQueueLimitBytes: config.relayQueueLimitBytes,
@@ -61,7 +79,13 @@ export class PlazaServer {
       heartbeatTimeoutMs: config.heartbeatTimeoutMs,
       log,
     });
+    history.attach(rooms);
+    const rest = getRequestListener(createRestApp({ registry: rooms, store, credentials, log }).fetch);
     const http = createServer((req, res) => {
+      if (req.url?.startsWith('/v1/') || req.url === '/v1') {
+        void rest(req, res);
+        return;
+      }
       if (req.method === 'GET' && req.url === '/healthz') {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ status: 'ok', rooms: rooms.size, sessions: signaling.sessionCount, peerConnections: PeerEndpoint.liveCount }));
@@ -83,7 +107,11 @@ export class PlazaServer {
     });
     config.port = (http.address() as AddressInfo).port;
     log.info({ port: config.port, rtcPort: config.rtcPort, publicIp: config.publicIp }, 'plaza listening');
-    return new PlazaServer(config, credentials, rooms, signaling, http, log);
+    callbacks.start();
+    store.touchHeartbeat(new Date());
+    const heartbeat = setInterval(() => store.touchHeartbeat(new Date()), HEARTBEAT_MS);
+    heartbeat.unref();
+    return new PlazaServer(config, credentials, rooms, signaling, http, store, callbacks, heartbeat, log);
   }
 
   /** Live object counts: what a leak check compares before and after. */
@@ -138,6 +166,12 @@ export class PlazaServer {
       await this.signaling.close();
       this.http.closeAllConnections();
       await new Promise<void>((resolve) => this.http.close(() => resolve()));
+      clearInterval(this.heartbeat);
+      // Room-ended callbacks of the rooms just ended stay in the outbox for the next start if the
+      // receiver is slow; waiting for them here would hold up the shutdown.
+      await this.callbacks.stop();
+      this.store.touchHeartbeat(new Date());
+      this.store.close();
       this.log.info('plaza stopped');
     })();
     return this.closing;

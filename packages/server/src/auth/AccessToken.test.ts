@@ -5,7 +5,7 @@ import { newSid, PlazaError } from '@plaza/protocol';
 import { createAccessToken, verifyAccessToken } from './AccessToken.js';
 import type { Credentials } from './Credentials.js';
 
-const creds: Credentials = { accountSid: newSid('AC'), apiKeySid: newSid('SK'), apiKeySecret: 'secret-for-tests' };
+const creds: Credentials = { accountSid: newSid('AC'), apiKeySid: newSid('SK'), apiKeySecret: 'secret-for-tests', authToken: 'token-for-tests' };
 
 async function codeOf(promise: Promise<unknown>): Promise<number> {
   try {

@@ -99,10 +99,13 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     added: ClientTrackState[];
     removed: Publication[];
     changed: Publication[];
+    /** Publications whose `enabled` flipped (a subset of `changed`). */
+    toggled: Publication[];
   } {
     const seen = new Set<string>();
     const added: ClientTrackState[] = [];
     const changed: Publication[] = [];
+    const toggled: Publication[] = [];
     for (const t of tracks) {
       seen.add(t.id);
       const pub = this.publications.get(t.id);
@@ -111,6 +114,7 @@ export class Participant extends EventEmitter<ParticipantEvents> {
         continue;
       }
       if (pub.enabled !== t.enabled || pub.name !== t.name) {
+        if (pub.enabled !== t.enabled) toggled.push(pub);
         pub.enabled = t.enabled;
         pub.name = t.name;
         changed.push(pub);
@@ -118,7 +122,7 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     }
     const removed = [...this.publications.values()].filter((p) => !seen.has(p.clientId));
     for (const id of this.failedPublications.keys()) if (!seen.has(id)) this.failedPublications.delete(id);
-    return { added, removed, changed };
+    return { added, removed, changed, toggled };
   }
 
 

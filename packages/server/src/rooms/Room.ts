@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import type { DataChannel } from 'node-datachannel';
 import type { MediaLine } from '../media/MediaLine.js';
 import type { MediaSection } from '../media/Sdp.js';
-import { ErrorCode, newSid, type ClientTrackState, type RoomSid, type SubscribeRule } from '@plaza/protocol';
+import { ErrorCode, PlazaError, type ClientTrackState, type RoomSid, type SubscribeRule } from '@plaza/protocol';
 import type { Logger } from '../log.js';
 import type { CloseReason } from './CloseReason.js';
 import type { Participant } from './Participant.js';
@@ -15,9 +15,30 @@ import { Publication } from './Publication.js';
 import { Subscription } from './Subscription.js';
 import { shouldSubscribe } from './SubscribeRules.js';
 
-export interface RoomOptions {
-  /** A room with no participants ends after this long (RoomRegistry default: 5 min). */
+/** What a room was created with (REST `POST /v1/Rooms`, or the defaults for a room made by a join). */
+export interface RoomSettings {
+  type: 'group' | 'group-small' | 'peer-to-peer' | 'go';
+  /** 0: no limit. */
+  maxParticipants: number;
+  /** Seconds a participant may stay (Twilio default 4 h). */
+  maxParticipantDurationS: number;
+  /** A room whose participants all left ends after this long. */
   emptyRoomTimeoutMs: number;
+  /** A room nobody has joined yet ends after this long. */
+  unusedRoomTimeoutMs: number;
+  statusCallback: string | null;
+  statusCallbackMethod: 'GET' | 'POST';
+  /** Kept and reported as given; no effect yet. */
+  recordParticipantsOnConnect: boolean;
+  videoCodecs: string[];
+  mediaRegion: string | null;
+  audioOnly: boolean;
+  largeRoom: boolean;
+}
+
+export interface RoomOptions {
+  sid: RoomSid;
+  settings: RoomSettings;
   /** Bound of each relay leg's queue (see DataRelay). */
   relayQueueLimitBytes: number;
   log: Logger;
@@ -26,18 +47,27 @@ export interface RoomOptions {
 export type RoomEvents = {
   participantJoined: [Participant];
   participantLeft: [Participant, CloseReason];
+  /** Another participant's view of `participant` changed: `reconnecting` or back to `connected`. */
+  participantState: [Participant];
+  trackAdded: [Participant, Publication];
+  trackRemoved: [Participant, Publication];
+  trackEnabled: [Participant, Publication];
+  trackDisabled: [Participant, Publication];
   ended: [CloseReason];
 };
 
 export type RoomStatus = 'in-progress' | 'completed';
 
 export class Room extends EventEmitter<RoomEvents> {
-  readonly sid: RoomSid = newSid('RM');
+  readonly sid: RoomSid;
   readonly createdAt = new Date();
   endedAt: Date | null = null;
   status: RoomStatus = 'in-progress';
   readonly participants = new Map<string, Participant>();
+  readonly settings: RoomSettings;
   private emptyTimer: NodeJS.Timeout | null = null;
+  private readonly durationTimers = new Map<Participant, NodeJS.Timeout>();
+  private everJoined = false;
   private readonly log: Logger;
 
   constructor(
@@ -45,17 +75,33 @@ export class Room extends EventEmitter<RoomEvents> {
     private readonly options: RoomOptions,
   ) {
     super();
+    this.sid = options.sid;
+    this.settings = options.settings;
     this.log = options.log.child({ room: this.sid, roomName: name });
     this.armEmptyTimer();
   }
 
+  /** Throws 53105 when `identity` would be one participant too many (a rejoin replaces, so it fits). */
+  assertCanJoin(identity: string): void {
+    if (this.status === 'completed') throw PlazaError.of(ErrorCode.RoomCompleted);
+    const max = this.settings.maxParticipants;
+    if (max <= 0) return;
+    const others = [...this.participants.values()].filter((p) => p.identity !== identity).length;
+    if (others >= max) throw PlazaError.of(ErrorCode.RoomMaxParticipantsExceeded);
+  }
+
   /** Adds a participant; an older connection with the same identity loses (53205). */
   join(participant: Participant): void {
+    this.assertCanJoin(participant.identity);
     for (const other of this.participants.values()) {
       if (other.identity === participant.identity) this.leave(other, 'duplicate-identity');
     }
     this.disarmEmptyTimer();
+    this.everJoined = true;
     this.participants.set(participant.sid, participant);
+    const duration = setTimeout(() => this.leave(participant, 'max-participant-duration'), this.settings.maxParticipantDurationS * 1000);
+    duration.unref();
+    this.durationTimers.set(participant, duration);
     this.log.info({ participant: participant.sid, identity: participant.identity }, 'participant joined');
     this.broadcastState(participant);
     this.reconcile(participant);
@@ -65,7 +111,12 @@ export class Room extends EventEmitter<RoomEvents> {
   /** Removes a participant and everything it owns; idempotent. */
   leave(participant: Participant, reason: CloseReason): void {
     if (!this.participants.delete(participant.sid)) return;
-    for (const pub of participant.publications.values()) this.dropSubscriptionsTo(pub, 'publisher-left');
+    clearTimeout(this.durationTimers.get(participant));
+    this.durationTimers.delete(participant);
+    for (const pub of participant.publications.values()) {
+      this.dropSubscriptionsTo(pub, 'publisher-left');
+      if (pub.ready) this.emit('trackRemoved', participant, pub);
+    }
     participant.close(reason);
     this.log.info({ participant: participant.sid, reason }, 'participant left');
     this.broadcastState(participant);
@@ -75,9 +126,10 @@ export class Room extends EventEmitter<RoomEvents> {
 
   /** Applies the client's track list (connect / update / sync). */
   applyTracks(participant: Participant, tracks: readonly ClientTrackState[]): void {
-    const { added, removed, changed } = participant.diffTracks(tracks);
+    const { added, removed, changed, toggled } = participant.diffTracks(tracks);
     for (const track of added) this.addPublication(participant, track);
     for (const pub of removed) this.removePublication(participant, pub);
+    for (const pub of toggled) if (pub.ready) this.emit(pub.enabled ? 'trackEnabled' : 'trackDisabled', participant, pub);
     if (changed.length > 0) {
       participant.revision++;
       this.broadcastState(participant);
@@ -103,6 +155,7 @@ export class Room extends EventEmitter<RoomEvents> {
     participant.state = state;
     participant.revision++;
     this.broadcastState(participant);
+    this.emit('participantState', participant);
   }
 
   setRules(participant: Participant, rules: readonly SubscribeRule[]): void {
@@ -172,10 +225,11 @@ export class Room extends EventEmitter<RoomEvents> {
       // A new source under the same publication: resubscribe everyone to the new forwarder.
       this.dropSubscriptionsTo(pub, 'unpublished');
     }
-    this.announceReady(participant, pub);
+    this.announceReady(participant, pub, !wasReady);
   }
 
   private activate(participant: Participant, pub: Publication, channel: DataChannel): void {
+    const wasReady = pub.ready;
     pub.attachDataChannel(channel, {
       queueLimitBytes: this.options.relayQueueLimitBytes,
       log: this.log,
@@ -186,22 +240,24 @@ export class Room extends EventEmitter<RoomEvents> {
       if (!pub.closed && participant.publications.get(pub.clientId) === pub) this.removePublication(participant, pub);
       participant.emit('dirty', 'published');
     });
-    this.announceReady(participant, pub);
+    this.announceReady(participant, pub, !wasReady);
   }
 
   /**
    * Subscribes everyone present before telling the publisher `ready`, so a message sent right after
    * publishTrack() resolves reaches all of them (their relay legs queue until open).
    */
-  private announceReady(participant: Participant, pub: Publication): void {
+  private announceReady(participant: Participant, pub: Publication, added: boolean): void {
     participant.revision++;
     for (const other of this.participants.values()) if (other !== participant) this.reconcile(other);
     this.broadcastState(participant);
     participant.emit('dirty', 'published');
     this.log.info({ participant: participant.sid, track: pub.sid, kind: pub.kind, name: pub.name }, 'track published');
+    if (added) this.emit('trackAdded', participant, pub);
   }
 
   private removePublication(participant: Participant, pub: Publication): void {
+    if (pub.ready) this.emit('trackRemoved', participant, pub);
     participant.publications.delete(pub.clientId);
     this.dropSubscriptionsTo(pub, 'unpublished');
     pub.close('unpublished');
@@ -298,7 +354,8 @@ export class Room extends EventEmitter<RoomEvents> {
   private armEmptyTimer(): void {
     this.disarmEmptyTimer();
     if (this.status === 'completed') return;
-    this.emptyTimer = setTimeout(() => this.end('empty-room-timeout'), this.options.emptyRoomTimeoutMs);
+    const timeout = this.everJoined ? this.settings.emptyRoomTimeoutMs : this.settings.unusedRoomTimeoutMs;
+    this.emptyTimer = setTimeout(() => this.end(this.everJoined ? 'empty-room-timeout' : 'unused-room-timeout'), timeout);
     this.emptyTimer.unref();
   }
 

@@ -45,6 +45,9 @@ const ERROR_FOR_REASON: Partial<Record<CloseReason, number>> = {
   'transport-failed': ErrorCode.MediaConnectionError,
 };
 
+/** Reasons the room itself ended: the client hears `disconnected` with status completed (53118). */
+const ROOM_COMPLETED = new Set<CloseReason>(['room-ended', 'empty-room-timeout', 'unused-room-timeout']);
+
 export class RspSession {
   readonly id = randomUUID();
   private connection: TcmpConnection | null = null;
@@ -79,7 +82,7 @@ export class RspSession {
   /** Server-initiated end: tells the client and removes the participant. */
   end(reason: CloseReason): void {
     if (this.ended) return;
-    const completed = reason === 'room-ended' || reason === 'empty-room-timeout';
+    const completed = ROOM_COMPLETED.has(reason);
     this.send({ type: 'disconnected', ...(completed ? { status: 'completed' as const } : {}), reason });
     this.finish(reason);
   }
@@ -140,6 +143,7 @@ export class RspSession {
     if (invalidRules) throw PlazaError.invalidSignalingMessage(`subscribe rules: ${invalidRules}`);
 
     const room = this.ctx.rooms.getOrCreate(name);
+    room.assertCanJoin(grant.identity); // before any peer connection work
     const participant = new Participant(grant.identity, this.log);
     this.log = this.log.child({ room: room.sid, participant: participant.sid, identity: grant.identity });
     this.room = room;
@@ -299,7 +303,7 @@ export class RspSession {
     const code = ERROR_FOR_REASON[reason];
     if (code !== undefined) this.send({ type: 'error', code, message: PlazaError.of(code as never).message });
     else if (reason !== 'participant-left') {
-      const completed = reason === 'room-ended' || reason === 'empty-room-timeout';
+      const completed = ROOM_COMPLETED.has(reason);
       this.send({ type: 'disconnected', ...(completed ? { status: 'completed' as const } : {}) });
     }
     this.finish(reason);

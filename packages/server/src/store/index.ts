@@ -1,0 +1,2 @@
+export * from './Store.js';
+export { MIGRATIONS } from './migrations.js';
