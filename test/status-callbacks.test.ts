@@ -12,8 +12,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import twilio from 'twilio';
-import { connect, LocalDataTrack, type Room } from '@plaza/client';
-import { createAccessToken, type Credentials } from '@plaza/server';
+import { connect, LocalDataTrack, LocalVideoTrack, RtpMediaStreamTrack, type Room } from '@plaza/client';
+import { createAccessToken, PlazaServer, type Credentials } from '@plaza/server';
 import { startTestServer, waitFor } from './support/server.js';
 
 interface Received {
@@ -51,6 +51,7 @@ async function startReceiver(authToken: () => string) {
 const cleanups: Array<() => Promise<void> | void> = [];
 after(async () => {
   for (const c of cleanups.reverse()) await c();
+  PlazaServer.cleanupNative(); // media tracks from Node (see README): let the process exit
 });
 
 test('every room event arrives in order, signed so that Twilio validateRequest accepts it', async () => {
@@ -97,6 +98,34 @@ test('every room event arrives in order, signed so that Twilio validateRequest a
   assert.match(byEvent['participant-disconnected']!.ParticipantDuration!, /^\d+$/);
   assert.equal(byEvent['room-ended']!.RoomStatus, 'completed');
   assert.match(byEvent['room-ended']!.RoomDuration!, /^\d+$/);
+});
+
+test('muting a video track sends track-disabled, unmuting track-enabled', async () => {
+  const srv = await startTestServer();
+  cleanups.push(() => srv.close());
+  const receiver = await startReceiver(() => srv.server.credentials.authToken);
+  cleanups.push(receiver.close);
+  const c = srv.server.credentials;
+  await fetch(`${srv.server.addresses.httpUrl}/v1/Rooms`, {
+    method: 'POST',
+    headers: { authorization: 'Basic ' + Buffer.from(`${c.apiKeySid}:${c.apiKeySecret}`).toString('base64'), 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ UniqueName: 'cb-mute', StatusCallback: receiver.url, StatusCallbackMethod: 'GET' }).toString(),
+  });
+  const camera = new LocalVideoTrack(new RtpMediaStreamTrack('video'), { name: 'cam' });
+  const bot: Room = await connect(await srv.token('bot', 'cb-mute'), { name: 'cb-mute', wsServer: srv.signalingUrl, tracks: [] });
+  cleanups.push(() => void bot.disconnect());
+  await bot.localParticipant.publishTrack(camera);
+  await waitFor(() => receiver.received.some((r) => r.params.StatusCallbackEvent === 'track-added'), 'track-added');
+  camera.disable();
+  await waitFor(() => receiver.received.some((r) => r.params.StatusCallbackEvent === 'track-disabled'), 'track-disabled');
+  camera.enable();
+  await waitFor(() => receiver.received.some((r) => r.params.StatusCallbackEvent === 'track-enabled'), 'track-enabled');
+  const toggles = receiver.received.filter((r) => /^track-(dis|en)abled$/.test(r.params.StatusCallbackEvent ?? ''));
+  assert.deepEqual(toggles.map((r) => [r.params.StatusCallbackEvent, r.params.TrackName, r.params.TrackKind]), [
+    ['track-disabled', 'cam', 'video'],
+    ['track-enabled', 'cam', 'video'],
+  ]);
+  assert.ok(receiver.received.every((r) => r.method === 'GET' && r.signatureValid), 'GET callbacks, signed over the full URL');
 });
 
 const CLI = path.resolve('packages/server/src/cli.ts');
