@@ -58,7 +58,18 @@ export function createRestApp(deps: RestDeps): OpenAPIHono {
       return c.json(error.body(), 400);
     },
   });
-  const base = (c: Context): string => new URL(c.req.url).origin;
+  // Absolute URLs in responses (`url`, `links`, `meta`): as the client reached us, also behind a
+  // TLS-terminating proxy that says so.
+  const base = (c: Context): string => {
+    const url = new URL(c.req.url);
+    const proto = c.req.header('x-forwarded-proto')?.split(',')[0]?.trim();
+    const host = c.req.header('x-forwarded-host')?.split(',')[0]?.trim();
+    return `${proto ?? url.protocol.replace(':', '')}://${host ?? url.host}`;
+  };
+  const requestUrl = (c: Context): URL => {
+    const url = new URL(c.req.url);
+    return new URL(url.pathname + url.search, base(c));
+  };
 
   app.onError((err, c) => {
     const error =
@@ -117,7 +128,7 @@ export function createRestApp(deps: RestDeps): OpenAPIHono {
     };
     const rooms = deps.store.listRooms(filter, { limit: page.pageSize, offset: page.page * page.pageSize });
     const total = deps.store.countRooms(filter);
-    return c.json(pageJson('rooms', rooms.map((r) => roomJson(r, base(c))), total, page, new URL(c.req.url)), 200);
+    return c.json(pageJson('rooms', rooms.map((r) => roomJson(r, base(c))), total, page, requestUrl(c)), 200);
   });
 
   app.openapi(createRoute({ method: 'get', path: '/v1/Rooms/{room}', request: { params: RoomParams }, responses: ok }), (c) =>
@@ -147,7 +158,7 @@ export function createRestApp(deps: RestDeps): OpenAPIHono {
       };
       const list = deps.store.listParticipants(room.sid, filter, { limit: page.pageSize, offset: page.page * page.pageSize });
       const total = deps.store.countParticipants(room.sid, filter);
-      return c.json(pageJson('participants', list.map((p) => participantJson(p, base(c))), total, page, new URL(c.req.url)), 200);
+      return c.json(pageJson('participants', list.map((p) => participantJson(p, base(c))), total, page, requestUrl(c)), 200);
     },
   );
 
@@ -181,7 +192,7 @@ export function createRestApp(deps: RestDeps): OpenAPIHono {
       const page = pageRequest(c.req.valid('query'));
       const tracks = deps.store.listPublishedTracks(record.sid);
       const slice = tracks.slice(page.page * page.pageSize, (page.page + 1) * page.pageSize);
-      return c.json(pageJson('published_tracks', slice.map((t) => publishedTrackJson(t, base(c))), tracks.length, page, new URL(c.req.url)), 200);
+      return c.json(pageJson('published_tracks', slice.map((t) => publishedTrackJson(t, base(c))), tracks.length, page, requestUrl(c)), 200);
     },
   );
 
@@ -216,7 +227,7 @@ export function createRestApp(deps: RestDeps): OpenAPIHono {
       const page = pageRequest(c.req.valid('query'));
       const tracks = subscribedTracks(room, record);
       const slice = tracks.slice(page.page * page.pageSize, (page.page + 1) * page.pageSize);
-      return c.json(pageJson('subscribed_tracks', slice.map((t) => subscribedTrackJson(t, record.sid, base(c))), tracks.length, page, new URL(c.req.url)), 200);
+      return c.json(pageJson('subscribed_tracks', slice.map((t) => subscribedTrackJson(t, record.sid, base(c))), tracks.length, page, requestUrl(c)), 200);
     },
   );
 
