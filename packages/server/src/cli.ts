@@ -1,17 +1,20 @@
 #!/usr/bin/env node
 /**
- * `plaza serve` runs the server; `plaza token` mints an AccessToken with the server's key.
+ * `plaza serve` runs the server; `plaza token` mints an AccessToken with the server's key;
+ * `plaza rooms …` / `plaza participants …` call the REST API of a running server (cli/rest.ts).
  */
 import { parseArgs } from 'node:util';
 import { configFromArgs } from './config/Config.js';
 import { loadOrCreateCredentials } from './auth/Credentials.js';
 import { createAccessToken } from './auth/AccessToken.js';
 import { PlazaServer } from './PlazaServer.js';
+import { CommandFailed, participants, REST_USAGE, rooms } from './cli/rest.js';
 
 const USAGE = `usage:
   plaza serve [--port 7880] [--host 0.0.0.0] [--rtc-port 7882] [--rtc-bind 0.0.0.0] [--public-ip 127.0.0.1]
               [--data-dir ./data] [--empty-room-timeout 300] [--log-level info]
-  plaza token --identity alice [--room demo] [--ttl 3600] [--data-dir ./data]`;
+  plaza token --identity alice [--room demo] [--ttl 3600] [--data-dir ./data]
+${REST_USAGE}`;
 
 /** Shutdown must finish within this; past it the process exits anyway. */
 const SHUTDOWN_DEADLINE_MS = 4_000;
@@ -76,6 +79,10 @@ async function main(): Promise<void> {
       return serve(rest);
     case 'token':
       return token(rest);
+    case 'rooms':
+      return rooms(rest);
+    case 'participants':
+      return participants(rest);
     default:
       process.stderr.write(USAGE + '\n');
       process.exitCode = command === undefined || command === '--help' ? 0 : 2;
@@ -84,5 +91,6 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   process.stderr.write(`plaza: ${(err as Error).message}\n`);
-  process.exit(2);
+  // 1: a command that ran and failed (e.g. the REST API refused); 2: bad usage or startup failure.
+  process.exit(err instanceof CommandFailed ? err.exitCode : 2);
 });
