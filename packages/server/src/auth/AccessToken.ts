@@ -2,7 +2,8 @@
  * AccessTokens in Twilio's format (twilio npm lib/jwt/AccessToken.js): HS256 JWT, header
  * `cty: twilio-fpa;v=1`, iss = API key SID, sub = account SID, grants.identity, grants.video.room.
  */
-import { SignJWT, jwtVerify, decodeProtectedHeader, errors as joseErrors } from 'jose';
+import { jwtVerify, decodeProtectedHeader, errors as joseErrors } from 'jose';
+import { createAccessToken as mintAccessToken } from '@plaza/sdk';
 import { ErrorCode, PlazaError } from '@plaza/protocol';
 import type { Credentials } from './Credentials.js';
 
@@ -21,19 +22,9 @@ export interface VerifiedToken {
 
 const MAX_IDENTITY = 256;
 
-export async function createAccessToken(credentials: Credentials, options: TokenOptions): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  const ttl = options.ttl ?? 3600;
-  const video: { room?: string } = {};
-  if (options.room) video.room = options.room;
-  return new SignJWT({ grants: { identity: options.identity, video } })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT', cty: 'twilio-fpa;v=1' })
-    .setJti(`${credentials.apiKeySid}-${now}`)
-    .setIssuer(credentials.apiKeySid)
-    .setSubject(credentials.accountSid)
-    .setIssuedAt(now)
-    .setExpirationTime(now + ttl)
-    .sign(new TextEncoder().encode(credentials.apiKeySecret));
+/** Mints a token with the server's key: the one implementation is @plaza/sdk's (apps mint the same). */
+export function createAccessToken(credentials: Credentials, options: TokenOptions): Promise<string> {
+  return mintAccessToken(credentials, options);
 }
 
 /**
