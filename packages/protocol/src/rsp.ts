@@ -28,6 +28,14 @@ export const ClientTrackState = z.looseObject({
   ordered: z.boolean().optional(),
   max_packet_life_time: z.number().int().min(0).max(65535).nullable().optional(),
   max_retransmits: z.number().int().min(0).max(65535).nullable().optional(),
+  /** Plaza extension: this DataTrack is a DataChannel session (DATA-CHANNELS.md §2; data-envelope.ts). */
+  plaza_channel: z
+    .looseObject({
+      channel_id: z.number().int().min(1).max(65535),
+      reliability: z.enum(['durable', 'lossy']),
+      priority: z.enum(['high', 'normal']).optional(),
+    })
+    .optional(),
 });
 export type ClientTrackState = z.infer<typeof ClientTrackState>;
 
@@ -101,6 +109,8 @@ export const ConnectMessage = z.looseObject({
     .looseObject({ rules: z.array(SubscribeRule).max(20), revision: z.number().optional() })
     .optional(),
   format: z.string().optional(),
+  /** Plaza extension: what this client understands beyond Twilio's protocol. */
+  plaza: z.looseObject({ data_envelope: z.number().optional() }).optional(),
 });
 export type ConnectMessage = z.infer<typeof ConnectMessage>;
 
@@ -112,6 +122,7 @@ export const SyncMessage = z.looseObject({
   name: z.string().max(256).nullable().optional(),
   participant: ClientParticipantState,
   peer_connections: z.array(PeerConnectionState).max(8).optional(),
+  plaza: z.looseObject({ data_envelope: z.number().optional() }).optional(),
 });
 export type SyncMessage = z.infer<typeof SyncMessage>;
 
@@ -172,6 +183,8 @@ export interface ServerTrackState {
   ordered?: boolean;
   max_packet_life_time?: number | null;
   max_retransmits?: number | null;
+  /** Plaza extension: the DataChannel session this DataTrack carries. */
+  plaza_channel?: { channel_id: number; reliability: 'durable' | 'lossy'; priority: 'high' | 'normal' };
 }
 
 export interface RemoteParticipantState {
@@ -180,6 +193,8 @@ export interface RemoteParticipantState {
   revision: number;
   state: 'connected' | 'reconnecting' | 'disconnected';
   tracks: ServerTrackState[];
+  /** Plaza extension: the participant's index in the room, which DataChannel envelopes name recipients by. */
+  plaza_index?: number;
 }
 
 export interface PublishedState {
@@ -199,7 +214,7 @@ export interface ServerPeerConnectionState {
 }
 
 export interface RoomStateFields {
-  participant?: { sid: string; identity: string };
+  participant?: { sid: string; identity: string; plaza_index?: number };
   participants?: RemoteParticipantState[];
   peer_connections?: ServerPeerConnectionState[];
   published?: PublishedState;

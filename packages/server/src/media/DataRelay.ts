@@ -11,8 +11,15 @@
  *   its subscribers already accept loss, and stale messages are worth less than fresh ones.
  * - Before a leg's channel opens, messages queue (same bound), so a message sent right after
  *   publish reaches a subscriber whose channel is still opening.
+ *
+ * A DataChannel session (`session`: Plaza extension, DATA-CHANNELS.md §2, data-envelope.ts) is the
+ * same relay with per-message routing: each message names its recipients by room index, and goes
+ * to those legs only (none named = every leg). Plaza clients get it with the envelope (minus the
+ * recipient list), the official SDK gets the bare payload: it never sees a byte it did not send.
+ * Anything on a session channel that is not a well-formed envelope is dropped and counted.
  */
 import type { DataChannel } from 'node-datachannel';
+import { decodeEnvelope, forReceivers } from '@plaza/protocol';
 import type { Logger } from '../log.js';
 import type { DataChannelReliability } from './PeerEndpoint.js';
 
@@ -35,11 +42,22 @@ class RelayLeg {
   constructor(
     readonly key: string,
     readonly channel: DataChannel,
+    readonly subscriber: LegSubscriber,
   ) {}
+}
+
+/** Who a leg delivers to: what session routing needs to know. */
+export interface LegSubscriber {
+  /** The subscriber's room index (envelope recipients name it). */
+  index: number;
+  /** Whether it takes session messages enveloped (Plaza client) or bare (official SDK). */
+  envelopes: boolean;
 }
 
 export interface DataRelayOptions {
   reliability: DataChannelReliability;
+  /** A DataChannel session: route each message by its envelope. */
+  session?: boolean;
   queueLimitBytes: number;
   log: Logger;
   /** A leg was ended by the relay; the owner removes the subscription and tells the subscriber. */
@@ -49,6 +67,8 @@ export interface DataRelayOptions {
 export class DataRelay {
   private readonly legs = new Map<string, RelayLeg>();
   private closed = false;
+  /** Session messages dropped because they were not a well-formed envelope. */
+  invalidMessages = 0;
   private readonly reliable: boolean;
 
   constructor(
@@ -58,9 +78,11 @@ export class DataRelay {
     const { reliability } = options;
     this.reliable = reliability.maxPacketLifeTime === null && reliability.maxRetransmits === null;
     // node-datachannel hands binary messages over as Buffers; wrap (never copy) anything else.
-    source.onMessage((message) =>
-      this.relay(typeof message === 'string' || Buffer.isBuffer(message) ? message : Buffer.from(message)),
-    );
+    source.onMessage((message) => {
+      const payload = typeof message === 'string' || Buffer.isBuffer(message) ? message : Buffer.from(message);
+      if (options.session) this.route(payload);
+      else this.relay(payload);
+    });
   }
 
   get subscriberCount(): number {
@@ -68,9 +90,9 @@ export class DataRelay {
   }
 
   /** Adds a subscriber's channel (just created, usually not open yet). */
-  addSubscriber(key: string, channel: DataChannel): void {
+  addSubscriber(key: string, channel: DataChannel, subscriber: LegSubscriber = { index: -1, envelopes: false }): void {
     if (this.closed || this.legs.has(key)) return;
-    const leg = new RelayLeg(key, channel);
+    const leg = new RelayLeg(key, channel, subscriber);
     this.legs.set(key, leg);
     channel.setBufferedAmountLowThreshold(LOW_WATER);
     channel.onOpen(() => {
@@ -110,22 +132,46 @@ export class DataRelay {
     }
   }
 
+  /** A session message: to its recipients only, enveloped or bare as each takes it. */
+  private route(message: Payload): void {
+    if (this.closed) return;
+    const envelope = typeof message === 'string' ? null : decodeEnvelope(message);
+    if (envelope === null || typeof envelope === 'string') {
+      this.invalidMessages++;
+      return;
+    }
+    const all = envelope.recipients.length === 0;
+    const wanted = all ? null : new Set(envelope.recipients);
+    let enveloped: Buffer | null = null; // built once, shared by every Plaza recipient
+    const bare = Buffer.from(envelope.payload.buffer, envelope.payload.byteOffset, envelope.payload.byteLength);
+    for (const leg of this.legs.values()) {
+      if (wanted && !wanted.has(leg.subscriber.index)) continue;
+      if (leg.subscriber.envelopes) {
+        enveloped ??= Buffer.from(forReceivers(envelope));
+        this.deliver(leg, enveloped);
+      } else {
+        this.deliver(leg, bare);
+      }
+    }
+  }
+
   private relay(message: Payload): void {
     if (this.closed) return;
-    let size = -1; // computed only if some leg has to queue
-    for (const leg of this.legs.values()) {
-      if (leg.open && leg.queue.length === 0 && this.bufferedAmount(leg) < HIGH_WATER) {
-        if (this.send(leg, message)) continue;
-      }
-      if (!this.reliable && leg.open) {
-        leg.dropped++;
-        continue;
-      }
-      if (size < 0) size = typeof message === 'string' ? Buffer.byteLength(message) : message.length;
-      leg.queue.push(message);
-      leg.queuedBytes += size;
-      if (leg.queuedBytes > this.options.queueLimitBytes) this.overflow(leg);
+    for (const leg of this.legs.values()) this.deliver(leg, message);
+  }
+
+  /** Sends on one leg now, or queues (reliable) / drops (unreliable) under backpressure. */
+  private deliver(leg: RelayLeg, message: Payload): void {
+    if (leg.open && leg.queue.length === 0 && this.bufferedAmount(leg) < HIGH_WATER) {
+      if (this.send(leg, message)) return;
     }
+    if (!this.reliable && leg.open) {
+      leg.dropped++;
+      return;
+    }
+    leg.queue.push(message);
+    leg.queuedBytes += typeof message === 'string' ? Buffer.byteLength(message) : message.length;
+    if (leg.queuedBytes > this.options.queueLimitBytes) this.overflow(leg);
   }
 
   private drain(leg: RelayLeg): void {

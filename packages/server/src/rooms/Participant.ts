@@ -71,6 +71,10 @@ export class Participant extends EventEmitter<ParticipantEvents> {
   private publishedRevision = 0;
   private subscribedRevision = 0;
   closed = false;
+  /** Its index in the room (set on join, never reused there): DataChannel envelopes name recipients by it. */
+  index = -1;
+  /** A Plaza client that takes DataChannel session messages enveloped (else: bare payloads, as the SDK). */
+  understandsEnvelopes = false;
 
   constructor(
     readonly identity: string,
@@ -134,6 +138,7 @@ export class Participant extends EventEmitter<ParticipantEvents> {
       revision: this.revision,
       state: this.state,
       tracks: [...this.publications.values()].filter((p) => p.ready).map((p) => p.toState()),
+      plaza_index: this.index,
     };
   }
 

@@ -19,6 +19,14 @@ export interface PublicationInit {
   enabled: boolean;
   priority: string;
   reliability: DataChannelReliability;
+  /** A DataChannel session (Plaza extension), or null for a plain DataTrack / media. */
+  channel: SessionInfo | null;
+}
+
+export interface SessionInfo {
+  channelId: number;
+  reliability: 'durable' | 'lossy';
+  priority: 'high' | 'normal';
 }
 
 export class Publication {
@@ -30,6 +38,7 @@ export class Publication {
   enabled: boolean;
   priority: string;
   readonly reliability: DataChannelReliability;
+  readonly channel: SessionInfo | null;
   /** Set once the publisher's channel arrived: only then is the publication `ready`. */
   relay: DataRelay | null = null;
   /** Audio/video: set once the publisher's m-section for this track is known and open. */
@@ -45,6 +54,7 @@ export class Publication {
     this.enabled = init.enabled;
     this.priority = init.priority;
     this.reliability = init.reliability;
+    this.channel = init.channel ?? null;
   }
 
   get ready(): boolean {
@@ -63,7 +73,7 @@ export class Publication {
     options: { queueLimitBytes: number; log: Logger; onOverflow: (key: string, reason: RelayOverflow) => void },
   ): void {
     if (this.relay || this.closed) return;
-    this.relay = new DataRelay(channel, { reliability: this.reliability, ...options });
+    this.relay = new DataRelay(channel, { reliability: this.reliability, session: this.channel !== null, ...options });
   }
 
   toState(): ServerTrackState {
@@ -78,6 +88,7 @@ export class Publication {
       state.ordered = this.reliability.ordered;
       state.max_packet_life_time = this.reliability.maxPacketLifeTime;
       state.max_retransmits = this.reliability.maxRetransmits;
+      if (this.channel) state.plaza_channel = { channel_id: this.channel.channelId, reliability: this.channel.reliability, priority: this.channel.priority };
     }
     return state;
   }

@@ -68,6 +68,7 @@ export class Room extends EventEmitter<RoomEvents> {
   private emptyTimer: NodeJS.Timeout | null = null;
   private readonly durationTimers = new Map<Participant, NodeJS.Timeout>();
   private everJoined = false;
+  private nextIndex = 0;
   private readonly log: Logger;
 
   constructor(
@@ -98,6 +99,7 @@ export class Room extends EventEmitter<RoomEvents> {
     }
     this.disarmEmptyTimer();
     this.everJoined = true;
+    participant.index = this.nextIndex++ & 0xffff;
     this.participants.set(participant.sid, participant);
     const duration = setTimeout(() => this.leave(participant, 'max-participant-duration'), this.settings.maxParticipantDurationS * 1000);
     duration.unref();
@@ -188,6 +190,10 @@ export class Room extends EventEmitter<RoomEvents> {
         maxPacketLifeTime: track.max_packet_life_time ?? null,
         maxRetransmits: track.max_packet_life_time == null ? (track.max_retransmits ?? null) : null,
       },
+      channel:
+        track.kind === 'data' && track.plaza_channel
+          ? { channelId: track.plaza_channel.channel_id, reliability: track.plaza_channel.reliability, priority: track.plaza_channel.priority ?? 'normal' }
+          : null,
     });
     participant.publications.set(track.id, pub);
     if (track.kind === 'data') {
@@ -330,7 +336,7 @@ export class Room extends EventEmitter<RoomEvents> {
     if (pub.relay) {
       const channel = endpoint.createDataChannel(sub.id, pub.reliability);
       if (!channel) return null;
-      pub.relay.addSubscriber(sub.id, channel);
+      pub.relay.addSubscriber(sub.id, channel, { index: subscriber.index, envelopes: subscriber.understandsEnvelopes });
       return sub;
     }
     if (pub.forwarder && pub.kind !== 'data') {

@@ -149,6 +149,7 @@ export class RspSession {
     this.room = room;
     this.participant = participant;
     participant.rules = rules;
+    participant.understandsEnvelopes = message.plaza?.data_envelope === 1;
     participant.on('dirty', (part, remote) => this.markDirty(part, remote));
     participant.on('description', (state) => this.send({ type: 'update', peer_connections: [state] }));
     participant.on('closed', (reason) => this.onParticipantClosed(reason));
@@ -240,7 +241,7 @@ export class RspSession {
     const room = this.room as Room;
     const current = participant.endpoint?.currentState();
     return {
-      participant: { sid: participant.sid, identity: participant.identity },
+      participant: { sid: participant.sid, identity: participant.identity, plaza_index: participant.index },
       participants: [...room.participants.values()].filter((p) => p !== participant).map((p) => p.toRemoteState()),
       peer_connections: answers.length > 0 ? answers : current ? [current] : [],
       published: participant.publishedState(),
