@@ -9,10 +9,10 @@
  *    16-bit), or null.
  *  - send() throws DataTrackMessageTooLargeError (53306) for a message over the channel's max
  *    message size instead of letting the channel fail or close.
- *  - Messages sent while a publication's channel is still opening are queued (DataChannelSender).
+ *  - Messages sent while a publication's channel is still opening are queued (DataTrackSender).
  * Like the SDK, messages sent while the track is not published anywhere are dropped.
  */
-import { DataChannelSender, DEFAULT_QUEUE_LIMITS, type OutgoingMessage, type QueueLimits } from './DataChannelSender.js';
+import { DataTrackSender, DEFAULT_QUEUE_LIMITS, type OutgoingMessage, type QueueLimits, type SendCallback } from './DataTrackSender.js';
 import { makeUUID } from './environment.js';
 import { DataTrackMessageTooLargeError, TrackInvalidError } from './errors.js';
 
@@ -43,7 +43,7 @@ export class LocalDataTrack {
   /** true when neither limit is set: every message is retransmitted until delivered. */
   readonly reliable: boolean;
   readonly queueLimits: QueueLimits;
-  readonly #senders = new Set<DataChannelSender>();
+  readonly #senders = new Set<DataTrackSender>();
 
   constructor(options: LocalDataTrackOptions = {}) {
     const ordered = options.ordered ?? true;
@@ -96,13 +96,51 @@ export class LocalDataTrack {
     for (const sender of this.#senders) sender.send(message, size);
   }
 
+  /**
+   * @internal send() for one binary message with a completion callback (DataChannel sessions):
+   * `done(null)` once every channel took it, else with the first reason one dropped it (also when
+   * the track has no channel). Throws like send(); nothing is sent anywhere when it throws.
+   */
+  _send(message: Uint8Array, done: SendCallback): void {
+    const size = message.byteLength;
+    for (const sender of this.#senders) {
+      const max = sender.maxMessageSize;
+      if (size > max) throw new DataTrackMessageTooLargeError(size, max);
+      sender.assertCanAccept(size);
+    }
+    if (this.#senders.size === 0) {
+      done('not published');
+      return;
+    }
+    let remaining = this.#senders.size;
+    let failure: string | null = null;
+    const onDone: SendCallback = (reason) => {
+      failure ??= reason;
+      if (--remaining === 0) done(failure);
+    };
+    for (const sender of this.#senders) sender.send(message, size, onDone);
+  }
+
+  /** @internal The largest message every channel of this track takes now; null without a channel. */
+  get _maxMessageSize(): number | null {
+    let max: number | null = null;
+    for (const sender of this.#senders) max = max === null ? sender.maxMessageSize : Math.min(max, sender.maxMessageSize);
+    return max;
+  }
+
+  /** @internal Whether some channel of this track is still usable (not closed or unpublished). */
+  get _hasOpenChannel(): boolean {
+    for (const sender of this.#senders) if (!sender.closed) return true;
+    return false;
+  }
+
   /** @internal Called by LocalParticipant when a publication's channel is created. */
-  _addSender(sender: DataChannelSender): void {
+  _addSender(sender: DataTrackSender): void {
     this.#senders.add(sender);
   }
 
   /** @internal Called by LocalParticipant on unpublish or disconnect. */
-  _removeSender(sender: DataChannelSender): void {
+  _removeSender(sender: DataTrackSender): void {
     this.#senders.delete(sender);
   }
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ClientErrorCode } from '@plaza/protocol';
-import type { SendableChannel } from './DataChannelSender.js';
+import type { SendableChannel } from './DataTrackSender.js';
 import { MediaNotSupportedError, TrackPublicationCanceledError, TwilioError } from './errors.js';
 import { LocalAudioTrack } from './LocalAudioTrack.js';
 import { LocalDataTrack } from './LocalDataTrack.js';

@@ -16,8 +16,8 @@
  * Enabling or disabling a published audio/video track changes its `enabled` in the state: the
  * revision goes up and an `update` goes out, so others get trackEnabled/trackDisabled.
  */
-import type { ParsedPublished } from '@plaza/protocol';
-import { DataChannelSender } from './DataChannelSender.js';
+import type { ClientTrackState, ParsedPublished } from '@plaza/protocol';
+import { DataTrackSender } from './DataTrackSender.js';
 import { asLocalTrack, type LocalTrack } from './createLocalTracks.js';
 import { MediaConnectionError, TrackPublicationCanceledError, TwilioError } from './errors.js';
 import { LocalAudioTrack } from './LocalAudioTrack.js';
@@ -45,6 +45,9 @@ export interface LocalTrackPublishOptions {
 
 export type LocalParticipantState = 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
 
+/** `plaza_channel` of a data track that carries a DataChannel session (DataChannels.ts). */
+export type PlazaChannelState = NonNullable<ClientTrackState['plaza_channel']>;
+
 export type LocalParticipantEvents = {
   trackPublished: [publication: LocalTrackPublication];
   trackPublicationFailed: [error: TwilioError, track: LocalTrack];
@@ -65,8 +68,10 @@ export type ChannelFactory = Pick<PeerConnectionV2, 'createDataChannel' | 'maxMe
 interface Entry {
   track: LocalTrack;
   priority: TrackPriority;
+  /** Data tracks carrying a DataChannel session: announced in the track state. */
+  plazaChannel: PlazaChannelState | null;
   /** Data tracks: the channel sender. */
-  sender: DataChannelSender | null;
+  sender: DataTrackSender | null;
   /** Audio/video tracks: the sending transceiver. */
   transceiver: RTCRtpTransceiver | null;
   publication: LocalTrackPublication | null;
@@ -81,6 +86,8 @@ export class LocalParticipant extends TypedEmitter<LocalParticipantEvents> {
   /** Set from `connected.participant`. */
   sid = '';
   identity = '';
+  /** @internal Our room index (`participant.plaza_index`), when the server sends one. */
+  _plazaIndex: number | undefined = undefined;
   /** Publications by track SID (only tracks the server accepted). */
   readonly tracks = new Map<string, LocalTrackPublication>();
   readonly audioTracks = new Map<string, LocalAudioTrackPublication>();
@@ -120,7 +127,7 @@ export class LocalParticipant extends TypedEmitter<LocalParticipantEvents> {
   getState(): ParticipantStateOut {
     return {
       revision: this.#revision,
-      tracks: [...this.#entries.values()].map(({ track, priority }) =>
+      tracks: [...this.#entries.values()].map(({ track, priority, plazaChannel }) =>
         track.kind === 'data'
           ? {
               id: track.id,
@@ -132,6 +139,8 @@ export class LocalParticipant extends TypedEmitter<LocalParticipantEvents> {
               ordered: track.ordered,
               max_packet_life_time: track.maxPacketLifeTime,
               max_retransmits: track.maxRetransmits,
+              // Plaza extension: this track is a DataChannel session (routed by envelope).
+              ...(plazaChannel ? { plaza_channel: { ...plazaChannel } } : {}),
             }
           : { id: track.id, kind: track.kind, name: track.name, enabled: track.isEnabled, priority },
       ),
@@ -183,8 +192,19 @@ export class LocalParticipant extends TypedEmitter<LocalParticipantEvents> {
     return tracks.flatMap((track) => this.unpublishTrack(track) ?? []);
   }
 
+  /**
+   * @internal Publishes a DataChannel session's track: a data track whose state carries
+   * `plaza_channel`. Rejects like publishTrack().
+   */
+  _publishSession(track: LocalDataTrack, plazaChannel: PlazaChannelState): Promise<LocalDataTrackPublication> {
+    if (this.#state === 'disconnected') {
+      return Promise.reject(new TrackPublicationCanceledError('LocalParticipant disconnected'));
+    }
+    return this._addTrack(track, 'standard', plazaChannel) as Promise<LocalDataTrackPublication>;
+  }
+
   /** @internal Adds a track to the state (and its channel or transceiver, once the peer connection exists). */
-  _addTrack(track: LocalTrack, priority: TrackPriority = 'standard'): Promise<LocalTrackPublication> {
+  _addTrack(track: LocalTrack, priority: TrackPriority = 'standard', plazaChannel: PlazaChannelState | null = null): Promise<LocalTrackPublication> {
     let resolve!: (publication: LocalTrackPublication) => void;
     let reject!: (error: TwilioError) => void;
     const promise = new Promise<LocalTrackPublication>((res, rej) => {
@@ -194,7 +214,7 @@ export class LocalParticipant extends TypedEmitter<LocalParticipantEvents> {
     // Tracks passed to connect() have no caller awaiting them: their failure is reported through
     // trackPublicationFailed and must not become an unhandled rejection.
     promise.catch(() => undefined);
-    const entry: Entry = { track, priority, sender: null, transceiver: null, publication: null, promise, resolve, reject, unlisten: null };
+    const entry: Entry = { track, priority, plazaChannel, sender: null, transceiver: null, publication: null, promise, resolve, reject, unlisten: null };
     this.#entries.set(track.id, entry);
     if (track.kind !== 'data') entry.unlisten = this.#listen(track);
     if (this.#channels) this.#openChannel(entry);
@@ -218,10 +238,11 @@ export class LocalParticipant extends TypedEmitter<LocalParticipantEvents> {
     this.#onUpdated = callback;
   }
 
-  /** @internal `participant {sid, identity}` from room state. */
-  _connect(sid: string, identity: string): void {
+  /** @internal `participant {sid, identity, plaza_index?}` from room state. */
+  _connect(sid: string, identity: string, plazaIndex?: number): void {
     this.sid = sid;
     this.identity = identity;
+    if (plazaIndex !== undefined) this._plazaIndex = plazaIndex;
     if (this.#state === 'connecting') this.#state = 'connected';
   }
 
@@ -278,7 +299,7 @@ export class LocalParticipant extends TypedEmitter<LocalParticipantEvents> {
     try {
       if (track.kind === 'data') {
         const channel = channels.createDataChannel(track.id, track.dataChannelInit);
-        entry.sender = new DataChannelSender(channel, () => channels.maxMessageSize, this.#log, track.queueLimits);
+        entry.sender = new DataTrackSender(channel, () => channels.maxMessageSize, this.#log, track.queueLimits);
         track._addSender(entry.sender);
       } else {
         entry.transceiver = channels.addMediaTrack(track.mediaStreamTrack, track.id);

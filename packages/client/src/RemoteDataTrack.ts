@@ -6,6 +6,9 @@
  * `max_packet_life_time`, `max_retransmits`) when present, else from the RTCDataChannel. The server
  * sends them because node-datachannel cannot read the DCEP parameters of an incoming channel (its
  * polyfill reports ordered/null/null for every channel).
+ *
+ * A track that carries a DataChannel session (DataChannels.ts) never emits `message`: its messages
+ * are envelopes, which go to the session's DataChannelReceiver (set with _setSessionSink).
  */
 import type { DataMessage, DataTrackReceiver } from './DataTrackReceiver.js';
 import { TypedEmitter } from './TypedEmitter.js';
@@ -22,6 +25,12 @@ export interface DataTrackReliability {
 
 export type TrackPriority = 'low' | 'standard' | 'high';
 
+/** @internal Where a session track's messages and end go (a DataChannelReceiver). */
+export interface SessionSink {
+  message(data: DataMessage): void;
+  close(): void;
+}
+
 export class RemoteDataTrack extends TypedEmitter<RemoteDataTrackEvents> {
   readonly kind = 'data' as const;
   readonly sid: string;
@@ -37,9 +46,12 @@ export class RemoteDataTrack extends TypedEmitter<RemoteDataTrackEvents> {
   #isSubscribed = true;
   #priority: TrackPriority | null = null;
   readonly #receiver: DataTrackReceiver;
+  readonly #isSession: boolean;
+  #sink: SessionSink | null = null;
 
-  constructor(sid: string, name: string, receiver: DataTrackReceiver, reliability: DataTrackReliability) {
+  constructor(sid: string, name: string, receiver: DataTrackReceiver, reliability: DataTrackReliability, isSession = false) {
     super();
+    this.#isSession = isSession;
     this.sid = sid;
     this.name = name;
     this.#receiver = receiver;
@@ -68,13 +80,22 @@ export class RemoteDataTrack extends TypedEmitter<RemoteDataTrackEvents> {
 
   /** @internal Starts delivery, including messages buffered before the subscription was known. */
   _start(): void {
-    this.#receiver.attach((data) => this.emit('message', data, this));
+    if (this.#isSession) this.#receiver.attach((data) => this.#sink?.message(data));
+    else this.#receiver.attach((data) => this.emit('message', data, this));
+  }
+
+  /** @internal A session track: where its messages go (set before _start()). */
+  _setSessionSink(sink: SessionSink): void {
+    if (this.#isSession) this.#sink = sink;
   }
 
   /** @internal */
   _unsubscribe(): void {
     this.#isSubscribed = false;
     this.#receiver.detach();
+    const sink = this.#sink;
+    this.#sink = null;
+    sink?.close();
   }
 
   /** @internal */

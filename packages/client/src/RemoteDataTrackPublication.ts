@@ -7,6 +7,13 @@ import type { TwilioError } from './errors.js';
 import type { DataTrackReliability, RemoteDataTrack, TrackPriority } from './RemoteDataTrack.js';
 import { TypedEmitter } from './TypedEmitter.js';
 
+/** A DataChannel session carried by this track (the server's `plaza_channel`; DataChannels.ts). */
+export interface PlazaChannelInfo {
+  channelId: number;
+  reliability: 'durable' | 'lossy';
+  priority: 'high' | 'normal';
+}
+
 export type RemoteDataTrackPublicationEvents = {
   subscribed: [track: RemoteDataTrack];
   unsubscribed: [track: RemoteDataTrack];
@@ -24,6 +31,7 @@ export class RemoteDataTrackPublication extends TypedEmitter<RemoteDataTrackPubl
   #track: RemoteDataTrack | null = null;
   /** The server's reliability extension fields, when it sent them. */
   #reliability: Partial<DataTrackReliability> = {};
+  #plazaChannel: PlazaChannelInfo | null = null;
 
   constructor(state: ParsedServerTrack) {
     super();
@@ -49,8 +57,15 @@ export class RemoteDataTrackPublication extends TypedEmitter<RemoteDataTrackPubl
     return this.#reliability;
   }
 
+  /** @internal The DataChannel session this track carries, or null for an ordinary DataTrack. */
+  get _plazaChannel(): PlazaChannelInfo | null {
+    return this.#plazaChannel;
+  }
+
   /** @internal Applies a newer track state from the participant's entry. */
   _update(state: ParsedServerTrack): void {
+    // Fixed for the life of a publication: a session never becomes a plain track or another session.
+    if (this.#plazaChannel === null) this.#plazaChannel = parsePlazaChannel(state.plaza_channel);
     const reliability: Partial<DataTrackReliability> = {};
     if (typeof state.ordered === 'boolean') reliability.ordered = state.ordered;
     if (state.max_packet_life_time !== undefined) reliability.maxPacketLifeTime = state.max_packet_life_time;
@@ -78,4 +93,12 @@ export class RemoteDataTrackPublication extends TypedEmitter<RemoteDataTrackPubl
     this.emit('unsubscribed', track);
     return track;
   }
+}
+
+function parsePlazaChannel(value: unknown): PlazaChannelInfo | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const { channel_id: channelId, reliability, priority } = value as Record<string, unknown>;
+  if (typeof channelId !== 'number' || !Number.isInteger(channelId) || channelId < 1 || channelId > 65535) return null;
+  if (reliability !== 'durable' && reliability !== 'lossy') return null;
+  return { channelId, reliability, priority: priority === 'high' ? 'high' : 'normal' };
 }

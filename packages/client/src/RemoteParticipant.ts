@@ -17,6 +17,7 @@ import type { Logger } from './Logger.js';
 import type { MediaTrackReceiver } from './MediaTransceivers.js';
 import type { RemoteAudioTrack } from './RemoteAudioTrack.js';
 import { RemoteDataTrack, reliabilityFromChannel } from './RemoteDataTrack.js';
+import { plazaIndexOf } from './DataChannelAddressing.js';
 import { RemoteDataTrackPublication } from './RemoteDataTrackPublication.js';
 import type { RemoteMediaTrack } from './RemoteMediaTrack.js';
 import { RemoteAudioTrackPublication, RemoteVideoTrackPublication } from './RemoteMediaTrackPublication.js';
@@ -51,6 +52,9 @@ export type RemoteParticipantEvents = {
   disconnected: [participant: RemoteParticipant];
 };
 
+/** @internal Told about each subscribed track that carries a DataChannel session. */
+export type SessionSubscribedHandler = (track: RemoteDataTrack, publication: RemoteDataTrackPublication, participant: RemoteParticipant) => void;
+
 export class RemoteParticipant extends TypedEmitter<RemoteParticipantEvents> {
   readonly sid: string;
   readonly identity: string;
@@ -59,8 +63,11 @@ export class RemoteParticipant extends TypedEmitter<RemoteParticipantEvents> {
   readonly audioTracks = new Map<string, RemoteAudioTrackPublication>();
   readonly videoTracks = new Map<string, RemoteVideoTrackPublication>();
   readonly dataTracks = new Map<string, RemoteDataTrackPublication>();
+  /** @internal Its room index (`plaza_index`), which DataChannel envelopes name recipients by. */
+  _plazaIndex: number | undefined = undefined;
   #state: RemoteParticipantState = 'connected';
   #revision: number | null = null;
+  #onSession: SessionSubscribedHandler | null = null;
   readonly #log: Logger;
   readonly #subscriptionIds = new WeakMap<RemoteTrackPublication, string>();
   /** Removes our listeners from a subscribed media track. */
@@ -93,6 +100,7 @@ export class RemoteParticipant extends TypedEmitter<RemoteParticipantEvents> {
     if (this.#state === 'disconnected') return false;
     if (this.#revision !== null && state.revision <= this.#revision) return false;
     this.#revision = state.revision;
+    this._plazaIndex = plazaIndexOf(state.plaza_index) ?? this._plazaIndex;
 
     const keep = new Set<string>();
     for (const trackState of state.tracks) {
@@ -138,20 +146,34 @@ export class RemoteParticipant extends TypedEmitter<RemoteParticipantEvents> {
     return true;
   }
 
+  /** @internal Set by Room: where subscribed DataChannel session tracks are reported. */
+  _setSessionHandler(handler: SessionSubscribedHandler): void {
+    this.#onSession = handler;
+  }
+
   /** @internal Subscribes a data publication to the channel that carries it. */
   _subscribe(publication: RemoteDataTrackPublication, receiver: DataTrackReceiver, subscriptionId: string): void {
     if (this.#state === 'disconnected' || publication.isSubscribed) return;
     const fromChannel = reliabilityFromChannel(receiver.channel);
     const announced = publication._reliability;
-    const track = new RemoteDataTrack(publication.trackSid, publication.trackName, receiver, {
-      ordered: announced.ordered ?? fromChannel.ordered,
-      maxPacketLifeTime: announced.maxPacketLifeTime !== undefined ? announced.maxPacketLifeTime : fromChannel.maxPacketLifeTime,
-      maxRetransmits: announced.maxRetransmits !== undefined ? announced.maxRetransmits : fromChannel.maxRetransmits,
-    });
+    const isSession = publication._plazaChannel !== null;
+    const track = new RemoteDataTrack(
+      publication.trackSid,
+      publication.trackName,
+      receiver,
+      {
+        ordered: announced.ordered ?? fromChannel.ordered,
+        maxPacketLifeTime: announced.maxPacketLifeTime !== undefined ? announced.maxPacketLifeTime : fromChannel.maxPacketLifeTime,
+        maxRetransmits: announced.maxRetransmits !== undefined ? announced.maxRetransmits : fromChannel.maxRetransmits,
+      },
+      isSession,
+    );
     this.#subscriptionIds.set(publication, subscriptionId);
     track.on('message', (data, t) => this.emit('trackMessage', data, t));
     publication._subscribed(track);
     this.emit('trackSubscribed', track, publication);
+    // A session's receiver is created before delivery starts, so it gets the early messages too.
+    if (isSession) this.#onSession?.(track, publication, this);
     // Started after the event so that listeners attached in trackSubscribed get early messages too.
     track._start();
     this.#log.debug(`subscribed to ${publication.trackSid} on channel ${subscriptionId}`);

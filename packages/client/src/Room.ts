@@ -8,8 +8,13 @@
  * Ownership and closing: disconnect() (or a server `disconnected`/`error`, or a reconnect that runs
  * out of time) closes everything once — transport, peer connection, channels, publications — and
  * emits `disconnected(room, error?)`. Calling it again does nothing.
+ *
+ * `dataChannel` is the ACS-style DataChannel API (DataChannels.ts): senders and receivers of
+ * DataChannel sessions, which travel as DataTracks.
  */
 import type { ParsedRoomState } from '@plaza/protocol';
+import { plazaIndexOf } from './DataChannelAddressing.js';
+import { DataChannelFeature } from './DataChannels.js';
 import type { DataMessage } from './DataTrackReceiver.js';
 import { SignalingConnectionDisconnectedError, TwilioError } from './errors.js';
 import type { LocalParticipant } from './LocalParticipant.js';
@@ -79,6 +84,8 @@ export class Room extends TypedEmitter<RoomEvents> {
   readonly localParticipant: LocalParticipant;
   /** Remote participants by SID. */
   readonly participants = new Map<string, RemoteParticipant>();
+  /** DataChannel sessions (ACS model): `createSender()`, event `dataChannelReceiverCreated`. */
+  readonly dataChannel: DataChannelFeature;
   #state: RoomState = 'connected';
   readonly #transport: SignalingTransport;
   readonly #pc: PeerConnectionV2;
@@ -100,6 +107,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#subscriptions = init.subscriptions;
     this.#log = init.log;
     this.#sessionTimeoutMs = (initialState.options?.session_timeout ?? 30) * 1000;
+    this.dataChannel = new DataChannelFeature(this, init.log.child('dataChannel'));
 
     this.#transport.on('message', (state) => this.#update(state));
     this.#transport.on('stateChanged', (state, error) => this.#handleTransportState(state, error));
@@ -142,7 +150,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     if (this.#state === 'disconnected') return;
     // Our own SID first: it is needed to skip ourselves in `participants`.
     if (state.participant && !this.localParticipant.sid) {
-      this.localParticipant._connect(state.participant.sid, state.participant.identity);
+      this.localParticipant._connect(state.participant.sid, state.participant.identity, plazaIndexOf(state.participant.plaza_index));
     }
     if (state.subscribed) this.#subscriptions.updateSubscribed(state.subscribed);
 
@@ -189,11 +197,14 @@ export class Room extends TypedEmitter<RoomEvents> {
     }
 
     if (state.published) this.localParticipant._handlePublished(state.published);
-    if (state.participant) this.localParticipant._connect(state.participant.sid, state.participant.identity);
+    if (state.participant) {
+      this.localParticipant._connect(state.participant.sid, state.participant.identity, plazaIndexOf(state.participant.plaza_index));
+    }
   }
 
   #addParticipant(participant: RemoteParticipant): RemoteParticipant {
     this.participants.set(participant.sid, participant);
+    participant._setSessionHandler((track, publication, from) => this.dataChannel._sessionSubscribed(track, publication, from));
     const forwarders = REEMITTED.map((event) => {
       const forward = (...args: unknown[]) => (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args, participant);
       participant.on(event, forward as never);
@@ -270,6 +281,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#pc.close();
     for (const participant of this.participants.values()) participant._unsubscribeAll();
     this.#subscriptions.close();
+    this.dataChannel._close('the room disconnected');
     this.localParticipant._disconnect(error);
     if (error) this.#log.info(`Disconnected: ${error.code} ${error.message}`);
     this.emit('disconnected', this, error);

@@ -166,6 +166,7 @@ describe('SignalingTransport', () => {
       media_signaling: {},
       subscribe: { rules: [{ type: 'include', all: true }], revision: 1 },
       format: 'unified',
+      plaza: { data_envelope: 1 },
     });
 
     const states: TransportState[] = [];
@@ -258,6 +259,7 @@ describe('SignalingTransport', () => {
       version: 2,
       session: 'SESSION',
       token: 'TOKEN',
+      plaza: { data_envelope: 1 },
     });
     t.publish({ participant: { revision: 9, tracks: [] } }); // queued while syncing
     second.send({ type: 'welcome', negotiatedTimeout: 5000 });

@@ -65,6 +65,11 @@ export interface SignalingTransportOptions {
 }
 
 const ICE_VERSION = 1;
+/**
+ * Plaza extensions this client understands, declared in `connect` and `sync` (`plaza`):
+ * data_envelope 1 = DataChannel session messages arrive enveloped (@plaza/protocol data-envelope.ts).
+ */
+export const PLAZA_CAPABILITIES = Object.freeze({ data_envelope: 1 });
 
 export class SignalingTransport extends TypedEmitter<SignalingTransportEvents> {
   #state: TransportState = 'connecting';
@@ -253,6 +258,8 @@ export class SignalingTransport extends TypedEmitter<SignalingTransportEvents> {
       },
       format: 'unified',
       token: o.token,
+      // Plaza extension: we take DataChannel session messages enveloped (DataChannels.ts).
+      plaza: PLAZA_CAPABILITIES,
     };
   }
 
@@ -266,6 +273,7 @@ export class SignalingTransport extends TypedEmitter<SignalingTransportEvents> {
       version: RSP_VERSION,
       session: this.#session,
       token: o.token,
+      plaza: PLAZA_CAPABILITIES,
     };
   }
 }

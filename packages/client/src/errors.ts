@@ -131,6 +131,28 @@ export class MediaNotSupportedError extends TwilioError {
   }
 }
 
+/**
+ * Client-only code for "a durable DataChannel message was not sent" (DATA-CHANNELS.md §2). Plaza's
+ * 5339x range: 53390 is the server's TrackSubscriberTooSlow.
+ */
+export const DATA_CHANNEL_SEND_FAILED_CODE = 53391;
+
+/**
+ * 53391: DataChannelSender.sendMessage() on a durable sender could not send the message: the sender
+ * is closed, its session could not be published, or its channel failed. (A message over the size
+ * limit rejects with DataTrackMessageTooLargeError, 53306; a full send queue with
+ * DataTrackSendQueueFullError, 53307.)
+ */
+export class DataChannelSendError extends TwilioError {
+  override name = 'DataChannelSendError';
+  constructor(
+    readonly channelId: number,
+    readonly reason: string,
+  ) {
+    super(DATA_CHANNEL_SEND_FAILED_CODE, `DataChannel ${channelId}: message not sent: ${reason}`);
+  }
+}
+
 /** 53405: the RTCPeerConnection could not be created or negotiated. */
 export class MediaConnectionError extends TwilioError {
   override name = 'MediaConnectionError';

@@ -48,7 +48,21 @@ export { RemoteDataTrack, type RemoteDataTrackEvents, type TrackPriority } from 
 export { LocalDataTrackPublication } from './LocalDataTrackPublication.js';
 export { RemoteDataTrackPublication, type RemoteDataTrackPublicationEvents } from './RemoteDataTrackPublication.js';
 export type { DataMessage } from './DataTrackReceiver.js';
-export type { QueueLimits } from './DataChannelSender.js';
+export {
+  DataChannelFeature,
+  DataChannelSender,
+  DataChannelReceiver,
+  MAX_RECEIVER_BUFFERED_MESSAGES,
+  MAX_RECEIVER_BUFFERED_BYTES,
+  type DataChannelFeatureEvents,
+  type DataChannelReceiverEvents,
+  type DataChannelSenderOptions,
+  type DataChannelMessage,
+  type DataChannelParticipant,
+  type DataChannelReliability,
+  type DataChannelPriority,
+} from './DataChannels.js';
+export type { QueueLimits } from './DataTrackSender.js';
 export type { LogLevel } from './Logger.js';
 export { TypedEmitter, type EventMap, type Listener, type ListenerForOne } from './TypedEmitter.js';
 export {
@@ -62,6 +76,7 @@ export {
   TrackInvalidError,
   DataTrackMessageTooLargeError,
   DataTrackSendQueueFullError,
+  DataChannelSendError,
   TrackPublicationCanceledError,
   MediaConnectionError,
   MediaNotSupportedError,

@@ -13,12 +13,26 @@
  *
  * Blobs are read into bytes before sending so they keep their place in the order (node-datachannel's
  * polyfill sends a Blob asynchronously, after any string sent right behind it).
+ *
+ * send() takes an optional completion callback (DataChannel sessions use it: their durable
+ * sendMessage() settles on it): called with null once the message was handed to the channel, or
+ * with the reason it never will be (channel closed or unpublished, RTCDataChannel.send failed, over
+ * the negotiated max message size).
  */
 import { DataTrackSendQueueFullError } from './errors.js';
 import type { Logger } from './Logger.js';
 
 /** What LocalDataTrack.send() accepts, normalized: views become Uint8Array views of their bytes. */
 export type OutgoingMessage = string | ArrayBuffer | Uint8Array | Blob;
+
+/** Called once per message: null = handed to the RTCDataChannel, else why it was dropped. */
+export type SendCallback = (failure: string | null) => void;
+
+interface Queued {
+  data: OutgoingMessage;
+  size: number;
+  done: SendCallback | undefined;
+}
 
 /** The part of RTCDataChannel we use (lets unit tests pass a fake). */
 export interface SendableChannel {
@@ -47,13 +61,13 @@ export interface QueueLimits {
 
 export const DEFAULT_QUEUE_LIMITS: QueueLimits = { maxMessages: 8192, maxBytes: 8 * 1024 * 1024 };
 
-export class DataChannelSender {
+export class DataTrackSender {
   readonly #channel: SendableChannel;
   readonly #limits: QueueLimits;
   readonly #log: Logger;
   /** Largest message the channel takes now (changes once SCTP is up). */
   readonly #maxMessageSize: () => number;
-  #queue: Array<{ data: OutgoingMessage; size: number }> = [];
+  #queue: Queued[] = [];
   #queuedBytes = 0;
   #flushing = false;
   #closed = false;
@@ -106,16 +120,20 @@ export class DataChannelSender {
   }
 
   /** Sends now if the channel is open and nothing is waiting, else queues. Call assertCanAccept first. */
-  send(data: OutgoingMessage, size: number): void {
-    if (this.#closed) return;
+  send(data: OutgoingMessage, size: number, done?: SendCallback): void {
+    if (this.#closed) {
+      done?.('channel closed');
+      return;
+    }
     if (this.#canSendNow(size) && !(data instanceof Blob)) {
-      this.#sendNow(data);
+      const failure = this.#sendNow(data);
+      done?.(failure);
       return;
     }
     // send() copies synchronously in browsers, so apps reuse their buffers right after it (the
     // official SDK's users do): a queued binary message must be our own copy.
     const copy = typeof data === 'string' || data instanceof Blob ? data : data.slice(0);
-    this.#queue.push({ data: copy, size });
+    this.#queue.push({ data: copy, size, done });
     this.#queuedBytes += size;
     if (this.#channel.readyState === 'open' && !this.#flushing) void this.#flush();
   }
@@ -146,7 +164,7 @@ export class DataChannelSender {
     this.#flushing = true;
     try {
       while (this.#queue.length > 0 && !this.#closed && this.#channel.readyState === 'open') {
-        const head = this.#queue[0] as { data: OutgoingMessage; size: number };
+        const head = this.#queue[0] as Queued;
         if (this.#isBufferFull(head.size)) return; // resumed by 'bufferedamountlow'
         let data = head.data;
         if (data instanceof Blob) data = await data.arrayBuffer();
@@ -156,30 +174,37 @@ export class DataChannelSender {
         if (head.size > this.#maxMessageSize()) {
           // Checked at send() against what was known then; the negotiated limit turned out smaller.
           this.#log.warn(`Dropping a queued ${head.size}-byte message: over the channel's max message size`);
+          head.done?.('over the max message size');
           continue;
         }
-        this.#sendNow(data);
+        const failure = this.#sendNow(data);
+        head.done?.(failure);
       }
     } finally {
       this.#flushing = false;
     }
   }
 
-  #sendNow(data: string | ArrayBuffer | Uint8Array): void {
+  /** Returns null when sent, else why not. */
+  #sendNow(data: string | ArrayBuffer | Uint8Array): string | null {
     try {
       if (typeof data === 'string') this.#channel.send(data);
       else if (data instanceof ArrayBuffer) this.#channel.send(data);
       else this.#channel.send(data as Uint8Array<ArrayBuffer>);
+      return null;
     } catch (error) {
       // Like the SDK's DataTrackSender: a failing channel must not throw into the app's send().
       this.#log.warn('RTCDataChannel.send failed:', error);
+      return `RTCDataChannel.send failed: ${String(error)}`;
     }
   }
 
   #drop(reason: string): void {
     this.#closed = true;
     if (this.#queue.length > 0) this.#log.warn(`Dropping ${this.#queue.length} queued message(s): ${reason}`);
+    const dropped = this.#queue;
     this.#queue = [];
     this.#queuedBytes = 0;
+    for (const item of dropped) item.done?.(reason);
   }
 }

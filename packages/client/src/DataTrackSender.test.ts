@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ClientErrorCode, ErrorCode } from '@plaza/protocol';
-import { DataChannelSender, HIGH_WATER_MARK, LOW_WATER_MARK, type SendableChannel } from './DataChannelSender.js';
+import { DataTrackSender, HIGH_WATER_MARK, LOW_WATER_MARK, type SendableChannel } from './DataTrackSender.js';
 import { DataTrackMessageTooLargeError, DataTrackSendQueueFullError, type TwilioError } from './errors.js';
 import { LocalDataTrack } from './LocalDataTrack.js';
 import { Logger } from './Logger.js';
@@ -39,12 +39,12 @@ const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 function publish(track: LocalDataTrack, maxMessageSize = 262144) {
   const channel = new FakeChannel();
-  const sender = new DataChannelSender(channel, () => maxMessageSize, log, track.queueLimits);
+  const sender = new DataTrackSender(channel, () => maxMessageSize, log, track.queueLimits);
   track._addSender(sender);
   return { channel, sender };
 }
 
-describe('DataChannelSender', () => {
+describe('DataTrackSender', () => {
   it('queues messages before open and flushes them in order on open', async () => {
     const track = new LocalDataTrack();
     const { channel, sender } = publish(track);
@@ -175,5 +175,23 @@ describe('DataChannelSender', () => {
     track._removeSender(second.sender);
     assert.equal(second.channel.readyState, 'closed');
     assert.deepEqual(second.channel.sent, []);
+  });
+
+  it('reports each message once through its completion callback: sent, or why it was dropped', async () => {
+    const track = new LocalDataTrack();
+    const { channel, sender } = publish(track);
+    const results: Array<string | null> = [];
+    track._send(new Uint8Array([1]), (r) => results.push(r)); // queued until open
+    channel.setState('open');
+    await tick();
+    track._send(new Uint8Array([2]), (r) => results.push(r)); // sent at once
+    assert.deepEqual(results, [null, null]);
+    channel.bufferedAmount = HIGH_WATER_MARK; // held in our queue
+    track._send(new Uint8Array([3]), (r) => results.push(r));
+    sender.close();
+    track._send(new Uint8Array([4]), (r) => results.push(r)); // closed sender
+    track._removeSender(sender);
+    track._send(new Uint8Array([5]), (r) => results.push(r)); // no channel at all
+    assert.deepEqual(results, [null, null, 'unpublished', 'channel closed', 'not published']);
   });
 });
