@@ -36,7 +36,7 @@ export class RoomHistory {
   constructor(private readonly options: RoomHistoryOptions) {}
 
   attach(registry: RoomRegistry): void {
-    registry.on('roomCreated', (room) => this.follow(room));
+    registry.on('roomCreated', (room) => this.guard(() => this.follow(room)));
   }
 
   /** Queues room-ended for rooms a dead process left in progress (the Store completed them). */
@@ -46,6 +46,16 @@ export class RoomHistory {
 
   private follow(room: Room): void {
     const { store } = this.options;
+    // Listeners first: a failed write below must not leave the rest of the room unrecorded.
+    room.on('participantJoined', (p) => this.guard(() => this.joined(room, p)));
+    room.on('participantState', (p) => this.guard(() => store.updateParticipant(p.sid, { status: p.state, dateUpdated: new Date() })));
+    room.on('participantLeft', (p, reason) => this.guard(() => this.left(room, p, reason)));
+    room.on('trackAdded', (p, pub) => this.guard(() => this.trackAdded(room, p, pub)));
+    room.on('trackRemoved', (p, pub) => this.guard(() => this.trackChanged(room, p, pub, 'track-removed', { dateRemoved: new Date() })));
+    room.on('trackEnabled', (p, pub) => this.guard(() => this.trackChanged(room, p, pub, 'track-enabled', { enabled: true })));
+    room.on('trackDisabled', (p, pub) => this.guard(() => this.trackChanged(room, p, pub, 'track-disabled', { enabled: false })));
+    room.on('ended', () => this.guard(() => this.ended(room)));
+
     const now = new Date();
     const s = room.settings;
     store.insertRoom({
@@ -70,14 +80,6 @@ export class RoomHistory {
       largeRoom: s.largeRoom,
     });
     this.queueFor(room, 'room-created');
-    room.on('participantJoined', (p) => this.guard(() => this.joined(room, p)));
-    room.on('participantState', (p) => this.guard(() => store.updateParticipant(p.sid, { status: p.state, dateUpdated: new Date() })));
-    room.on('participantLeft', (p, reason) => this.guard(() => this.left(room, p, reason)));
-    room.on('trackAdded', (p, pub) => this.guard(() => this.trackAdded(room, p, pub)));
-    room.on('trackRemoved', (p, pub) => this.guard(() => this.trackChanged(room, p, pub, 'track-removed', { dateRemoved: new Date() })));
-    room.on('trackEnabled', (p, pub) => this.guard(() => this.trackChanged(room, p, pub, 'track-enabled', { enabled: true })));
-    room.on('trackDisabled', (p, pub) => this.guard(() => this.trackChanged(room, p, pub, 'track-disabled', { enabled: false })));
-    room.on('ended', () => this.guard(() => this.ended(room)));
   }
 
   private joined(room: Room, p: Participant): void {
