@@ -19,7 +19,7 @@
  * Anything on a session channel that is not a well-formed envelope is dropped and counted.
  */
 import type { DataChannel } from 'node-datachannel';
-import { decodeEnvelope, forReceivers } from '@plaza/protocol';
+import { decodeEnvelope, forReceivers, isRecipient } from '@plaza/protocol';
 import type { Logger } from '../log.js';
 import type { DataChannelReliability } from './PeerEndpoint.js';
 
@@ -140,12 +140,10 @@ export class DataRelay {
       this.invalidMessages++;
       return;
     }
-    const all = envelope.recipients.length === 0;
-    const wanted = all ? null : new Set(envelope.recipients);
     let enveloped: Buffer | null = null; // built once, shared by every Plaza recipient
     const bare = Buffer.from(envelope.payload.buffer, envelope.payload.byteOffset, envelope.payload.byteLength);
     for (const leg of this.legs.values()) {
-      if (wanted && !wanted.has(leg.subscriber.index)) continue;
+      if (!isRecipient(envelope, leg.subscriber.index)) continue;
       if (leg.subscriber.envelopes) {
         enveloped ??= Buffer.from(forReceivers(envelope));
         this.deliver(leg, enveloped);

@@ -65,7 +65,6 @@ export class MediaLine {
    * receiver and fire no new `track` event.
    */
   reusable = false;
-  readonly payloadType: number | null;
   private readonly streams: OutgoingStream[];
   private current = 0;
   private readonly openListeners = new Set<() => void>();
@@ -78,7 +77,6 @@ export class MediaLine {
     private readonly track: Track,
     server?: ServerLineOptions,
   ) {
-    this.payloadType = server?.payloadType ?? null;
     const clockRate = kind === 'video' ? 90_000 : 48_000;
     this.streams = (server?.ssrcs ?? []).map((ssrc) => ({
       ssrc,

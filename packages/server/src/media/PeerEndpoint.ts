@@ -214,9 +214,7 @@ export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
       const ssrcs = Array.from({ length: SSRCS_PER_LINE }, () => randomInt(1, 0xffffffff));
       const payloadType = kind === 'video' ? VP8_PAYLOAD_TYPE : OPUS_PAYLOAD_TYPE;
       // Sendrecv for life: the client may publish on this section too (see MediaLine).
-      const media = kind === 'video' ? new nodeDataChannel.Video(mid, 'SendRecv') : new nodeDataChannel.Audio(mid, 'SendRecv');
-      if (kind === 'video') (media as InstanceType<typeof nodeDataChannel.Video>).addVP8Codec(payloadType);
-      else (media as InstanceType<typeof nodeDataChannel.Audio>).addOpusCodec(payloadType);
+      const media = describeMedia(kind, mid, 'SendRecv', payloadType);
       for (const ssrc of ssrcs) media.addSSRC(ssrc, 'plaza');
       try {
         line = new MediaLine(mid, kind, 'server', this.pc.addTrack(media), { ssrcs, payloadType });
@@ -251,9 +249,7 @@ export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
       if (!sends || !this.notReceiving.has(section.mid)) continue;
       const payloadType = section.payloadTypes.get(section.kind === 'video' ? 'vp8' : 'opus');
       if (payloadType === undefined) continue; // nothing we could forward; the publication fails (53404)
-      const media = section.kind === 'video' ? new nodeDataChannel.Video(section.mid, 'RecvOnly') : new nodeDataChannel.Audio(section.mid, 'RecvOnly');
-      if (section.kind === 'video') (media as InstanceType<typeof nodeDataChannel.Video>).addVP8Codec(payloadType);
-      else (media as InstanceType<typeof nodeDataChannel.Audio>).addOpusCodec(payloadType);
+      const media = describeMedia(section.kind, section.mid, 'RecvOnly', payloadType);
       try {
         this.retained.push(this.pc.addTrack(media));
         this.notReceiving.delete(section.mid);
@@ -437,4 +433,16 @@ export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
   private announce(sdp: string): string {
     return announceCandidate(sdp, this.net.publicIp, this.net.rtcPort);
   }
+}
+
+/** A media section as node-datachannel takes it: VP8 for video, Opus for audio (all we forward). */
+function describeMedia(kind: MediaKind, mid: string, direction: 'SendRecv' | 'RecvOnly', payloadType: number) {
+  if (kind === 'video') {
+    const video = new nodeDataChannel.Video(mid, direction);
+    video.addVP8Codec(payloadType);
+    return video;
+  }
+  const audio = new nodeDataChannel.Audio(mid, direction);
+  audio.addOpusCodec(payloadType);
+  return audio;
 }
