@@ -16,7 +16,7 @@ import type { RoomRegistry } from '../rooms/RoomRegistry.js';
 import { validateRules } from '../rooms/SubscribeRules.js';
 import type { ParticipantRecord, RoomRecord, Store } from '../store/index.js';
 import { isAuthorized } from './auth.js';
-import { pageJson, pageRequest, participantJson, publishedTrackJson, roomJson, subscribedTrackJson } from './format.js';
+import { iso, pageJson, pageRequest, participantJson, publishedTrackJson, roomJson, subscribedTrackJson } from './format.js';
 import { RestError } from './RestError.js';
 import { createRoomSettings, CreateRoomForm, ListParticipantsQuery, ListRoomsQuery, PageQuery } from './schemas.js';
 
@@ -247,8 +247,8 @@ export function createRestApp(deps: RestDeps): OpenAPIHono {
     participant_sid: record.sid,
     room_sid: room.sid,
     rules: [...rules] as Array<Record<string, string | boolean>>,
-    date_created: record.dateCreated.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    date_updated: updated.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    date_created: iso(record.dateCreated),
+    date_updated: iso(updated),
   });
 
   app.openapi(

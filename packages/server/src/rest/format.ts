@@ -5,7 +5,8 @@
  */
 import type { ParticipantRecord, RoomRecord, TrackRecord } from '../store/index.js';
 
-const iso = (d: Date | null): string | null => (d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : null);
+/** Twilio's date format: ISO 8601 UTC without milliseconds. */
+export const iso = (d: Date | null): string | null => (d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : null);
 const seconds = (from: Date, to: Date | null): number | null => (to ? Math.max(0, Math.round((to.getTime() - from.getTime()) / 1000)) : null);
 
 export function roomJson(r: RoomRecord, base: string) {
