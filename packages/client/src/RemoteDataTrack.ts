@@ -25,6 +25,15 @@ export interface DataTrackReliability {
 
 export type TrackPriority = 'low' | 'standard' | 'high';
 
+export function isTrackPriority(value: unknown): value is TrackPriority {
+  return value === 'low' || value === 'standard' || value === 'high';
+}
+
+/** setPriority() argument check shared by remote data and media tracks (the SDK's RangeError). */
+export function checkSubscribePriority(priority: TrackPriority | null): void {
+  if (priority !== null && !isTrackPriority(priority)) throw new RangeError('priority must be one of null, low, standard, high');
+}
+
 /** @internal Where a session track's messages and end go (a DataChannelReceiver). */
 export interface SessionSink {
   message(data: DataMessage): void;
@@ -71,9 +80,7 @@ export class RemoteDataTrack extends TypedEmitter<RemoteDataTrackEvents> {
   }
 
   setPriority(priority: TrackPriority | null): this {
-    if (priority !== null && !['low', 'standard', 'high'].includes(priority)) {
-      throw new RangeError('priority must be one of null, low, standard, high');
-    }
+    checkSubscribePriority(priority);
     this.#priority = priority;
     return this;
   }

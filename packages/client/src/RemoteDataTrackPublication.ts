@@ -4,7 +4,7 @@
  */
 import type { ParsedServerTrack } from '@plaza/protocol';
 import type { TwilioError } from './errors.js';
-import type { DataTrackReliability, RemoteDataTrack, TrackPriority } from './RemoteDataTrack.js';
+import { isTrackPriority, type DataTrackReliability, type RemoteDataTrack, type TrackPriority } from './RemoteDataTrack.js';
 import { TypedEmitter } from './TypedEmitter.js';
 
 /** A DataChannel session carried by this track (the server's `plaza_channel`; DataChannels.ts). */
@@ -72,7 +72,7 @@ export class RemoteDataTrackPublication extends TypedEmitter<RemoteDataTrackPubl
     if (state.max_retransmits !== undefined) reliability.maxRetransmits = state.max_retransmits;
     this.#reliability = reliability;
     const priority = state.priority;
-    if ((priority === 'low' || priority === 'standard' || priority === 'high') && priority !== this.#publishPriority) {
+    if (isTrackPriority(priority) && priority !== this.#publishPriority) {
       this.#publishPriority = priority;
       this.emit('publishPriorityChanged', priority);
     }

@@ -10,7 +10,7 @@
  */
 import { MediaElements, type ElementOf, type MediaKind, type VideoDimensions } from './MediaElements.js';
 import type { MediaTrackReceiver } from './MediaTransceivers.js';
-import type { TrackPriority } from './RemoteDataTrack.js';
+import { checkSubscribePriority, type TrackPriority } from './RemoteDataTrack.js';
 import { TypedEmitter } from './TypedEmitter.js';
 
 export type RemoteMediaTrackEvents<T> = {
@@ -72,9 +72,7 @@ export class RemoteMediaTrack<K extends MediaKind = MediaKind> extends TypedEmit
   }
 
   setPriority(priority: TrackPriority | null): this {
-    if (priority !== null && !['low', 'standard', 'high'].includes(priority)) {
-      throw new RangeError('priority must be one of null, low, standard, high');
-    }
+    checkSubscribePriority(priority);
     this.#priority = priority;
     return this;
   }

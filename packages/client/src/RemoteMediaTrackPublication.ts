@@ -9,7 +9,7 @@ import type { ParsedServerTrack } from '@plaza/protocol';
 import type { TwilioError } from './errors.js';
 import type { MediaTrackReceiver } from './MediaTransceivers.js';
 import { RemoteAudioTrack } from './RemoteAudioTrack.js';
-import type { TrackPriority } from './RemoteDataTrack.js';
+import { isTrackPriority, type TrackPriority } from './RemoteDataTrack.js';
 import { RemoteVideoTrack } from './RemoteVideoTrack.js';
 import { TypedEmitter } from './TypedEmitter.js';
 
@@ -91,7 +91,7 @@ abstract class RemoteMediaTrackPublication<T extends RemoteAudioTrack | RemoteVi
   }
 
   #setPriority(priority: string | undefined): void {
-    if ((priority === 'low' || priority === 'standard' || priority === 'high') && priority !== this.#publishPriority) {
+    if (isTrackPriority(priority) && priority !== this.#publishPriority) {
       this.#publishPriority = priority;
       this.emit('publishPriorityChanged', priority);
     }
