@@ -144,13 +144,22 @@ export class RoomHistory {
     return { ...this.participantParams(p, p.state), TrackSid: pub.sid, TrackKind: pub.kind, TrackName: pub.name };
   }
 
+  /** A live room's callback: its settings are in memory, no need to read them back from the store. */
   private queueFor(room: Room, event: CallbackEvent, extra: Record<string, string> = {}): void {
-    const record = this.options.store.getRoom(room.sid);
-    if (record) this.queue(record, event, extra);
+    const s = room.settings;
+    this.queue(
+      { sid: room.sid, accountSid: this.options.accountSid, uniqueName: room.name, status: room.status, type: s.type, statusCallback: s.statusCallback, statusCallbackMethod: s.statusCallbackMethod },
+      event,
+      extra,
+    );
   }
 
   /** Queues one callback if the room has a StatusCallback; fields as Twilio sends them. */
-  private queue(room: RoomRecord, event: CallbackEvent, extra: Record<string, string>): void {
+  private queue(
+    room: Pick<RoomRecord, 'sid' | 'accountSid' | 'uniqueName' | 'status' | 'type' | 'statusCallback' | 'statusCallbackMethod'>,
+    event: CallbackEvent,
+    extra: Record<string, string>,
+  ): void {
     if (!room.statusCallback) return;
     this.options.store.enqueueCallback({
       roomSid: room.sid,
