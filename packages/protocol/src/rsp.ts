@@ -4,6 +4,7 @@
  * Client messages are validated here; unknown extra fields are kept (the SDK sends many we ignore).
  */
 import { z } from 'zod';
+import { MAX_RETAINED_MESSAGES } from './data-envelope.js';
 
 export const RSP_VERSION = 2;
 export const ICE_VERSION = 1;
@@ -34,6 +35,8 @@ export const ClientTrackState = z.looseObject({
       channel_id: z.number().int().min(1).max(65535),
       reliability: z.enum(['durable', 'lossy']),
       priority: z.enum(['high', 'normal']).optional(),
+      /** Opt-in retention: the server replays the last `retain` messages sent to everyone to late subscribers. */
+      retain: z.number().int().min(1).max(MAX_RETAINED_MESSAGES).optional(),
     })
     .optional(),
 });
@@ -184,7 +187,7 @@ export interface ServerTrackState {
   max_packet_life_time?: number | null;
   max_retransmits?: number | null;
   /** Plaza extension: the DataChannel session this DataTrack carries. */
-  plaza_channel?: { channel_id: number; reliability: 'durable' | 'lossy'; priority: 'high' | 'normal' };
+  plaza_channel?: { channel_id: number; reliability: 'durable' | 'lossy'; priority: 'high' | 'normal'; retain?: number };
 }
 
 export interface RemoteParticipantState {
