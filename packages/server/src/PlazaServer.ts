@@ -68,6 +68,7 @@ export class PlazaServer {
     const rooms = new RoomRegistry({
       emptyRoomTimeoutMs: config.emptyRoomTimeoutMs,
       relayQueueLimitBytes: config.relayQueueLimitBytes,
+      dataMaxMessageBytes: config.dataMaxMessageBytes,
       log,
     });
     const signaling = new SignalingServer({

@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import path from 'node:path';
+import { MAX_MESSAGE_BYTES } from '@plaza/protocol';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -33,6 +34,12 @@ export interface PlazaConfig {
    * Past it, that one subscription ends (error 53xxx, see DataRelay). Default 4 MiB.
    */
   relayQueueLimitBytes: number;
+  /**
+   * Largest DataChannel session message (reassembled) the server relays; larger ones are refused
+   * (Rejected 53306 to the sender). 1..64 MiB, default 64 MiB, the protocol's MAX_MESSAGE_BYTES
+   * (`--data-max-message-bytes`, `PLAZA_DATA_MAX_MESSAGE_BYTES`).
+   */
+  dataMaxMessageBytes: number;
   /** pino level. Default info (`--log-level`, `PLAZA_LOG_LEVEL`). */
   logLevel: LogLevel;
 }
@@ -49,6 +56,7 @@ export const DEFAULT_CONFIG: PlazaConfig = {
   maxFrameBytes: 256 * 1024,
   heartbeatTimeoutMs: 5_000,
   relayQueueLimitBytes: 4 * 1024 * 1024,
+  dataMaxMessageBytes: MAX_MESSAGE_BYTES,
   logLevel: 'info',
 };
 
@@ -71,11 +79,17 @@ export function configFromArgs(argv: string[], env: NodeJS.ProcessEnv = process.
       'public-ip': { type: 'string' },
       'data-dir': { type: 'string' },
       'empty-room-timeout': { type: 'string' },
+      'data-max-message-bytes': { type: 'string' },
       'log-level': { type: 'string' },
     },
     strict: true,
   });
   const emptyRoomSeconds = int(values['empty-room-timeout'] ?? env.PLAZA_EMPTY_ROOM_TIMEOUT, 'empty-room-timeout');
+  const dataMaxMessageBytes = int(values['data-max-message-bytes'] ?? env.PLAZA_DATA_MAX_MESSAGE_BYTES, 'data-max-message-bytes');
+  // No client accepts more than the protocol's maximum, and 0 would refuse every message.
+  if (dataMaxMessageBytes !== undefined && (dataMaxMessageBytes < 1 || dataMaxMessageBytes > MAX_MESSAGE_BYTES)) {
+    throw new Error(`data-max-message-bytes must be between 1 and ${MAX_MESSAGE_BYTES}, got ${dataMaxMessageBytes}`);
+  }
   return {
     ...DEFAULT_CONFIG,
     port: int(values.port ?? env.PLAZA_PORT, 'port') ?? DEFAULT_CONFIG.port,
@@ -85,6 +99,7 @@ export function configFromArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     publicIp: values['public-ip'] ?? env.PLAZA_PUBLIC_IP ?? DEFAULT_CONFIG.publicIp,
     dataDir: path.resolve(values['data-dir'] ?? env.PLAZA_DATA_DIR ?? DEFAULT_CONFIG.dataDir),
     emptyRoomTimeoutMs: emptyRoomSeconds !== undefined ? emptyRoomSeconds * 1000 : DEFAULT_CONFIG.emptyRoomTimeoutMs,
+    dataMaxMessageBytes: dataMaxMessageBytes ?? DEFAULT_CONFIG.dataMaxMessageBytes,
     logLevel: (values['log-level'] ?? env.PLAZA_LOG_LEVEL ?? DEFAULT_CONFIG.logLevel) as LogLevel,
   };
 }

@@ -16,12 +16,47 @@
  * same relay with per-message routing: each message names its recipients by room index, and goes
  * to those legs only (none named = every leg). Plaza clients get it with the envelope (minus the
  * recipient list), the official SDK gets the bare payload: it never sees a byte it did not send.
- * Anything on a session channel that is not a well-formed envelope is dropped and counted.
+ * Anything on a session channel that is not a well-formed envelope is dropped and counted, and so
+ * is a Control envelope from the publisher: notices come from the server only. On top of routing:
+ * - Fragments: a durable message bigger than a channel takes comes as fragments (one sequence,
+ *   FragmentStart with `total` ... FragmentEnd), each routed by its own recipient list and never
+ *   reassembled here. Plaza clients reassemble; the official SDK cannot, so it only ever gets whole
+ *   messages (`skippedFragments`). A leg that missed a message's first fragment (it subscribed
+ *   meanwhile) gets none of the rest. FragmentGate enforces `maxMessageBytes` as they stream:
+ *   a message known to be too big is cut off there and the publisher gets a Rejected notice (53306).
+ * - Receipts: for a message with ReceiptRequested the publisher gets, once the message (or its last
+ *   fragment) went out, a Routed notice naming the Plaza receivers (which will confirm) and the
+ *   official-SDK ones (which cannot). Each Plaza receiver's Receipt, sent upstream on its own leg,
+ *   is passed to the publisher with the leg's room index (never one from the client's bytes), once,
+ *   and only if owed (ReceiptLedger).
+ * - Lossy sessions (unreliable): each message to a Plaza receiver carries `previous`, the sequence
+ *   of the last message the relay addressed to that receiver (sent or dropped), or the one before a
+ *   hole upstream, so the receiver tells a loss from a message that was not for it. This costs one
+ *   encoding per distinct `previous`; durable sessions, which lose nothing, share one encoding.
+ * - Retention (`retain`): the last few broadcasts are replayed, flagged Replayed, to each new leg
+ *   before anything live (SessionRetention), so a late subscriber starts from the current state.
  */
 import type { DataChannel } from 'node-datachannel';
-import { decodeEnvelope, forReceivers, isRecipient } from '@plaza/protocol';
+import {
+  ControlKind,
+  decodeControl,
+  decodeEnvelope,
+  encodeControl,
+  EnvelopeFlag,
+  ErrorCode,
+  forReceivers,
+  isFirstFragment,
+  isRecipient,
+  MAX_MESSAGE_BYTES,
+  MAX_RETAINED_MESSAGES,
+  WHOLE_MESSAGE,
+  type Envelope,
+} from '@plaza/protocol';
 import type { Logger } from '../log.js';
+import { FragmentGate } from './FragmentGate.js';
 import type { DataChannelReliability } from './PeerEndpoint.js';
+import { ReceiptLedger } from './ReceiptLedger.js';
+import { MAX_RETAINED_BYTES, SessionRetention } from './SessionRetention.js';
 
 /** Send directly below this many buffered bytes; also the drain threshold. */
 const HIGH_WATER = 1024 * 1024;
@@ -38,6 +73,8 @@ class RelayLeg {
   queuedBytes = 0;
   sent = 0;
   dropped = 0;
+  /** Lossy sessions: the sequence of the last message addressed to this leg (sent or dropped). */
+  lastAddressed: number | null = null;
 
   constructor(
     readonly key: string,
@@ -59,6 +96,10 @@ export interface DataRelayOptions {
   /** A DataChannel session: route each message by its envelope. */
   session?: boolean;
   queueLimitBytes: number;
+  /** Sessions: the largest message relayed (reassembled size). Default MAX_MESSAGE_BYTES. */
+  maxMessageBytes?: number;
+  /** Sessions: broadcasts replayed to late subscribers (plaza_channel.retain); none if unset. */
+  retain?: number;
   log: Logger;
   /** A leg was ended by the relay; the owner removes the subscription and tells the subscriber. */
   onOverflow: (key: string, reason: RelayOverflow) => void;
@@ -69,7 +110,22 @@ export class DataRelay {
   private closed = false;
   /** Session messages dropped because they were not a well-formed envelope. */
   invalidMessages = 0;
+  /** Fragments not sent to official-SDK legs, which only take whole messages (one per leg). */
+  skippedFragments = 0;
+  /** Session messages refused for their size (the publisher got Rejected 53306). */
+  rejectedMessages = 0;
+  /** Upstream messages on session legs that were not an owed Receipt (unknown, duplicate, malformed). */
+  ignoredUpstream = 0;
   private readonly reliable: boolean;
+  /** A session on an unreliable channel: receivers get `previous` to see their losses. */
+  private readonly lossy: boolean;
+  /** Sequence of the last message (or first fragment) received from the publisher. */
+  private lastIn: number | null = null;
+  /** Legs given the first fragment of the fragmented message in progress: only they get the rest. */
+  private fragmentLegs: Set<RelayLeg> | null = null;
+  private readonly gate: FragmentGate;
+  private readonly receipts = new ReceiptLedger();
+  private readonly retention: SessionRetention | null;
 
   constructor(
     private readonly source: DataChannel,
@@ -77,6 +133,13 @@ export class DataRelay {
   ) {
     const { reliability } = options;
     this.reliable = reliability.maxPacketLifeTime === null && reliability.maxRetransmits === null;
+    this.lossy = options.session === true && !this.reliable;
+    this.gate = new FragmentGate(options.maxMessageBytes ?? MAX_MESSAGE_BYTES);
+    // Bounded by the leg queue too, so replaying to a new (empty) leg can never overflow it.
+    this.retention =
+      options.session && options.retain
+        ? new SessionRetention(Math.min(options.retain, MAX_RETAINED_MESSAGES), Math.min(MAX_RETAINED_BYTES, options.queueLimitBytes))
+        : null;
     // node-datachannel hands binary messages over as Buffers; wrap (never copy) anything else.
     source.onMessage((message) => {
       const payload = typeof message === 'string' || Buffer.isBuffer(message) ? message : Buffer.from(message);
@@ -108,8 +171,13 @@ export class DataRelay {
       this.legs.delete(key);
     });
     channel.onError((err) => this.options.log.debug({ key, err }, 'relay leg error'));
-    // Subscriber channels carry no upstream data (DataTracks are unidirectional): ignore it.
-    channel.onMessage(() => undefined);
+    // DataTracks are unidirectional: upstream data is ignored, except session receipts.
+    channel.onMessage(this.options.session ? (message) => this.upstream(leg, message) : () => undefined);
+    // Retained broadcasts go first: the leg is new, so they queue ahead of anything live.
+    for (const retained of this.retention?.entries() ?? []) {
+      this.deliver(leg, subscriber.envelopes ? retained.enveloped : retained.bare);
+      if (this.lossy) leg.lastAddressed = retained.sequence;
+    }
   }
 
   removeSubscriber(key: string): void {
@@ -136,20 +204,90 @@ export class DataRelay {
   private route(message: Payload): void {
     if (this.closed) return;
     const envelope = typeof message === 'string' ? null : decodeEnvelope(message);
-    if (envelope === null || typeof envelope === 'string') {
+    if (envelope === null || typeof envelope === 'string' || (envelope.flags & EnvelopeFlag.Control) !== 0) {
       this.invalidMessages++;
       return;
     }
-    let enveloped: Buffer | null = null; // built once, shared by every Plaza recipient
+    const { flags, sequence } = envelope;
+    const starts = (flags & EnvelopeFlag.FragmentStart) !== 0; // a whole message, or its first fragment
+    const upstreamGap = starts && this.lastIn !== null && sequence !== ((this.lastIn + 1) >>> 0);
+    if (starts) this.lastIn = sequence;
+    const verdict = this.gate.admit(envelope);
+    if (verdict === 'orphan') this.invalidMessages++;
+    if (verdict === 'reject') this.reject(envelope);
+    if (verdict !== 'forward') return;
+
+    const whole = (flags & WHOLE_MESSAGE) === WHOLE_MESSAGE;
+    const stampPrevious = this.lossy && starts;
+    let shared: Buffer | null = null; // built once, shared by every Plaza recipient without `previous`
+    const byPrevious = new Map<number, Buffer>(); // lossy: one encoding per distinct `previous`
     const bare = Buffer.from(envelope.payload.buffer, envelope.payload.byteOffset, envelope.payload.byteLength);
+    const confirming: number[] = [];
+    const unconfirming: number[] = [];
+    const gotStart = isFirstFragment(flags) ? new Set<RelayLeg>() : null;
     for (const leg of this.legs.values()) {
       if (!isRecipient(envelope, leg.subscriber.index)) continue;
-      if (leg.subscriber.envelopes) {
-        enveloped ??= Buffer.from(forReceivers(envelope));
-        this.deliver(leg, enveloped);
-      } else {
-        this.deliver(leg, bare);
+      if (!leg.subscriber.envelopes && !whole) {
+        this.skippedFragments++;
+        continue;
       }
+      if (!starts && !this.fragmentLegs?.has(leg)) continue;
+      let bytes: Buffer;
+      if (!leg.subscriber.envelopes) {
+        bytes = bare;
+      } else if (stampPrevious && leg.lastAddressed !== null) {
+        const previous = upstreamGap ? (sequence - 1) >>> 0 : leg.lastAddressed;
+        bytes = byPrevious.get(previous) ?? Buffer.from(forReceivers(envelope, { previous }));
+        byPrevious.set(previous, bytes);
+      } else {
+        bytes = shared ??= Buffer.from(forReceivers(envelope));
+      }
+      if (stampPrevious) leg.lastAddressed = sequence;
+      if (!this.deliver(leg, bytes)) {
+        if (!starts) this.fragmentLegs?.delete(leg); // a message with a hole is of no use to it
+        continue;
+      }
+      gotStart?.add(leg);
+      (leg.subscriber.envelopes ? confirming : unconfirming).push(leg.subscriber.index);
+    }
+    // A whole message may come between another's fragments: only fragments move this.
+    if (gotStart) this.fragmentLegs = gotStart;
+    else if (!whole && (flags & EnvelopeFlag.FragmentEnd) !== 0) this.fragmentLegs = null;
+
+    if (whole) this.retention?.offer(envelope);
+    if ((flags & EnvelopeFlag.FragmentEnd) !== 0 && (flags & EnvelopeFlag.ReceiptRequested) !== 0) {
+      this.receipts.expect(sequence, confirming);
+      this.toPublisher(encodeControl({ kind: ControlKind.Routed, sequence, confirming, unconfirming }));
+    }
+  }
+
+  /** A message too big: nothing more of it goes out, and the publisher is told. */
+  private reject(envelope: Envelope): void {
+    this.rejectedMessages++;
+    this.options.log.debug({ sequence: envelope.sequence, max: this.gate.maxMessageBytes }, 'session message too large');
+    // Addressed but not delivered: a lossy receiver's next `previous` shows it something was lost.
+    if (this.lossy) for (const leg of this.legs.values()) if (isRecipient(envelope, leg.subscriber.index)) leg.lastAddressed = envelope.sequence;
+    this.toPublisher(encodeControl({ kind: ControlKind.Rejected, sequence: envelope.sequence, code: ErrorCode.TrackDataMessageTooLarge }));
+  }
+
+  /** Upstream on a session leg: a Receipt, passed to the publisher with the leg's index if owed. */
+  private upstream(leg: RelayLeg, message: string | Buffer | ArrayBuffer): void {
+    const envelope = typeof message === 'string' ? null : decodeEnvelope(Buffer.isBuffer(message) ? message : new Uint8Array(message));
+    const control = envelope !== null && typeof envelope !== 'string' ? decodeControl(envelope) : null;
+    const from = leg.subscriber.index;
+    if (this.closed || control?.kind !== ControlKind.Receipt || !this.receipts.confirm(control.sequence, from)) {
+      this.ignoredUpstream++;
+      return;
+    }
+    this.toPublisher(encodeControl({ kind: ControlKind.Receipt, sequence: control.sequence, from }));
+  }
+
+  /** A notice to the publisher, on its own (bidirectional) channel, which may be closing. */
+  private toPublisher(notice: Uint8Array): void {
+    try {
+      if (this.source.isOpen()) this.source.sendMessageBinary(Buffer.from(notice.buffer, notice.byteOffset, notice.byteLength));
+    } catch (err) {
+      this.options.log.debug({ err: (err as Error).message }, 'notice to publisher failed');
     }
   }
 
@@ -158,18 +296,23 @@ export class DataRelay {
     for (const leg of this.legs.values()) this.deliver(leg, message);
   }
 
-  /** Sends on one leg now, or queues (reliable) / drops (unreliable) under backpressure. */
-  private deliver(leg: RelayLeg, message: Payload): void {
+  /**
+   * Sends on one leg now, or queues (reliable) / drops (unreliable) under backpressure. False if
+   * the message will not reach the leg (dropped, or the leg just overflowed).
+   */
+  private deliver(leg: RelayLeg, message: Payload): boolean {
     if (leg.open && leg.queue.length === 0 && this.bufferedAmount(leg) < HIGH_WATER) {
-      if (this.send(leg, message)) return;
+      if (this.send(leg, message)) return true;
     }
     if (!this.reliable && leg.open) {
       leg.dropped++;
-      return;
+      return false;
     }
     leg.queue.push(message);
     leg.queuedBytes += typeof message === 'string' ? Buffer.byteLength(message) : message.length;
-    if (leg.queuedBytes > this.options.queueLimitBytes) this.overflow(leg);
+    if (leg.queuedBytes <= this.options.queueLimitBytes) return true;
+    this.overflow(leg);
+    return false;
   }
 
   private drain(leg: RelayLeg): void {

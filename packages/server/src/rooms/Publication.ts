@@ -27,6 +27,8 @@ export interface SessionInfo {
   channelId: number;
   reliability: 'durable' | 'lossy';
   priority: 'high' | 'normal';
+  /** Broadcasts replayed to late subscribers (plaza_channel.retain), if asked. */
+  retain?: number;
 }
 
 export class Publication {
@@ -70,10 +72,10 @@ export class Publication {
 
   attachDataChannel(
     channel: DataChannel,
-    options: { queueLimitBytes: number; log: Logger; onOverflow: (key: string, reason: RelayOverflow) => void },
+    options: { queueLimitBytes: number; maxMessageBytes?: number; log: Logger; onOverflow: (key: string, reason: RelayOverflow) => void },
   ): void {
     if (this.relay || this.closed) return;
-    this.relay = new DataRelay(channel, { reliability: this.reliability, session: this.channel !== null, ...options });
+    this.relay = new DataRelay(channel, { reliability: this.reliability, session: this.channel !== null, retain: this.channel?.retain, ...options });
   }
 
   toState(): ServerTrackState {
@@ -88,7 +90,11 @@ export class Publication {
       state.ordered = this.reliability.ordered;
       state.max_packet_life_time = this.reliability.maxPacketLifeTime;
       state.max_retransmits = this.reliability.maxRetransmits;
-      if (this.channel) state.plaza_channel = { channel_id: this.channel.channelId, reliability: this.channel.reliability, priority: this.channel.priority };
+      if (this.channel) {
+        const { channelId, reliability, priority, retain } = this.channel;
+        state.plaza_channel = { channel_id: channelId, reliability, priority };
+        if (retain !== undefined) state.plaza_channel.retain = retain;
+      }
     }
     return state;
   }

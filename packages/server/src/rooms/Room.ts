@@ -41,6 +41,8 @@ export interface RoomOptions {
   settings: RoomSettings;
   /** Bound of each relay leg's queue (see DataRelay). */
   relayQueueLimitBytes: number;
+  /** Largest DataChannel session message relayed (see DataRelay). Default MAX_MESSAGE_BYTES. */
+  dataMaxMessageBytes?: number;
   log: Logger;
 }
 
@@ -192,7 +194,12 @@ export class Room extends EventEmitter<RoomEvents> {
       },
       channel:
         track.kind === 'data' && track.plaza_channel
-          ? { channelId: track.plaza_channel.channel_id, reliability: track.plaza_channel.reliability, priority: track.plaza_channel.priority ?? 'normal' }
+          ? {
+              channelId: track.plaza_channel.channel_id,
+              reliability: track.plaza_channel.reliability,
+              priority: track.plaza_channel.priority ?? 'normal',
+              retain: track.plaza_channel.retain,
+            }
           : null,
     });
     participant.publications.set(track.id, pub);
@@ -238,6 +245,7 @@ export class Room extends EventEmitter<RoomEvents> {
     const wasReady = pub.ready;
     pub.attachDataChannel(channel, {
       queueLimitBytes: this.options.relayQueueLimitBytes,
+      maxMessageBytes: this.options.dataMaxMessageBytes,
       log: this.log,
       onOverflow: (key) => this.dropSlowSubscriber(pub, key),
     });

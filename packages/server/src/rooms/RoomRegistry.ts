@@ -11,6 +11,8 @@ import { Room, type RoomSettings } from './Room.js';
 export interface RoomRegistryOptions {
   emptyRoomTimeoutMs: number;
   relayQueueLimitBytes: number;
+  /** Largest DataChannel session message relayed. Default MAX_MESSAGE_BYTES. */
+  dataMaxMessageBytes?: number;
   log: Logger;
 }
 
@@ -69,7 +71,8 @@ export class RoomRegistry extends EventEmitter<{ roomCreated: [Room] }> {
   }
 
   private add(name: string, settings: RoomSettings, sid: RoomSid = newSid('RM')): Room {
-    const room = new Room(name, { sid, settings, relayQueueLimitBytes: this.options.relayQueueLimitBytes, log: this.options.log });
+    const { relayQueueLimitBytes, dataMaxMessageBytes, log } = this.options;
+    const room = new Room(name, { sid, settings, relayQueueLimitBytes, dataMaxMessageBytes, log });
     this.byName.set(name, room);
     this.bySid.set(room.sid, room);
     room.once('ended', () => {
