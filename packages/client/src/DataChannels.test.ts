@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ClientErrorCode, decodeEnvelope, encodeEnvelope, ErrorCode, EnvelopeFlag, type Envelope } from '@plaza/protocol';
-import { DataChannelFeature, DataChannelReceiver, MAX_RECEIVER_BUFFERED_MESSAGES, type DataChannelMessage } from './DataChannels.js';
+import { ClientErrorCode, ControlKind, decodeControl, decodeEnvelope, encodeControl, encodeEnvelope, ErrorCode, EnvelopeFlag, type Envelope } from '@plaza/protocol';
+import { DataChannelFeature, DataChannelReceiver, MAX_RECEIVER_BUFFERED_MESSAGES, type DataChannelGap, type DataChannelMessage } from './DataChannels.js';
 import { DATA_CHANNEL_SEND_FAILED_CODE, type TwilioError } from './errors.js';
 import { LocalParticipant, type ChannelFactory } from './LocalParticipant.js';
 import { Logger } from './Logger.js';
@@ -20,8 +20,13 @@ interface FakeChannel extends EventTarget {
   label: string;
   init: RTCDataChannelInit;
   readyState: RTCDataChannelState;
+  bufferedAmount: number;
   sent: Uint8Array[];
   open(): void;
+  /** The network took everything: bufferedAmount 0 and 'bufferedamountlow'. */
+  drain(): void;
+  /** A notice from the server on this (publisher's) channel. */
+  notice(bytes: Uint8Array): void;
 }
 
 function setup(options: { maxMessageSize?: number } = {}) {
@@ -33,9 +38,18 @@ function setup(options: { maxMessageSize?: number } = {}) {
         label,
         init,
         readyState: 'connecting' as RTCDataChannelState,
+        bufferedAmount: 0,
         sent: [] as Uint8Array[],
         send(data: Uint8Array) {
           channel.sent.push(new Uint8Array(data));
+          channel.bufferedAmount += data.byteLength;
+        },
+        drain() {
+          channel.bufferedAmount = 0;
+          channel.dispatchEvent(new Event('bufferedamountlow'));
+        },
+        notice(bytes: Uint8Array) {
+          channel.dispatchEvent(new MessageEvent('message', { data: bytes.slice().buffer }));
         },
         close() {
           channel.readyState = 'closed';
@@ -169,21 +183,41 @@ describe('DataChannelSender', () => {
   });
 
   it('durable: a closed sender, an oversized message and a failed channel reject with typed errors', async () => {
-    const { feature, channels, accept } = setup({ maxMessageSize: 1000 });
-    const sender = feature.createSender({ channelId: 3 });
+    const { feature, channels, accept, envelopes } = setup({ maxMessageSize: 1000 });
+    const sender = feature.createSender({ channelId: 3, maxMessageSizeInBytes: 2000 });
     channels[0]!.open();
     accept();
-    assert.equal(sender.maxMessageSizeInBytes, 1000 - 8);
-    await sender.sendMessage(new Uint8Array(992));
-    await assert.rejects(sender.sendMessage(new Uint8Array(993)), (e: TwilioError) => e.code === ErrorCode.TrackDataMessageTooLarge);
+    assert.equal(sender.maxMessageSizeInBytes, 2000);
+    await sender.sendMessage(new Uint8Array(2000).fill(7)); // three fragments of a 1000-byte channel
+    assert.deepEqual(
+      envelopes(channels[0]!).map((e) => [e.flags & WHOLE, e.payload.length, e.total]),
+      [
+        [EnvelopeFlag.FragmentStart, 860, 2000],
+        [0, 860, undefined],
+        [EnvelopeFlag.FragmentEnd, 280, undefined],
+      ],
+    );
+    await assert.rejects(sender.sendMessage(new Uint8Array(2001)), (e: TwilioError) => e.code === ErrorCode.TrackDataMessageTooLarge);
+    assert.throws(() => feature.createSender({ maxMessageSizeInBytes: 64 * 1024 * 1024 + 1 }), RangeError);
     channels[0]!.close(); // the channel fails under us
     await assert.rejects(sender.sendMessage(bytes(1)), (e: TwilioError) => e.code === DATA_CHANNEL_SEND_FAILED_CODE && /channel closed/.test(e.message));
+  });
 
-    const other = feature.createSender({ channelId: 4 });
-    const queued = other.sendMessage(bytes(1)); // waits for the publication
-    other.close();
-    await assert.rejects(queued, (e: TwilioError) => e.code === DATA_CHANNEL_SEND_FAILED_CODE);
-    await assert.rejects(other.sendMessage(bytes(1)), { name: 'DataChannelSendError', channelId: 4 });
+  it('durable close(): what was accepted still goes out, in order, then the session ends; later sends reject', async () => {
+    const { feature, channels, accept, envelopes, localParticipant } = setup();
+    const sender = feature.createSender({ channelId: 4 });
+    const queued = [sender.sendMessage(bytes(1)), sender.sendMessage(bytes(2))]; // wait for the publication
+    sender.close();
+    assert.equal(sender.closed, true);
+    await assert.rejects(sender.sendMessage(bytes(3)), { name: 'DataChannelSendError', channelId: 4 });
+    accept();
+    channels[0]!.open();
+    await Promise.all(queued);
+    assert.deepEqual(envelopes(channels[0]!).map((e) => [...e.payload]), [[1], [2]]);
+    assert.equal(channels[0]!.readyState, 'open'); // still on its way
+    channels[0]!.drain();
+    assert.equal(channels[0]!.readyState, 'closed'); // unpublished once on the network
+    assert.deepEqual(localParticipant.getState().tracks, []);
   });
 
   it('durable: messages handed to a channel that closes before opening reject', async () => {
@@ -220,7 +254,7 @@ describe('DataChannelSender', () => {
     const sends = [durable.sendMessage(new Uint8Array(992)), durable.sendMessage(new Uint8Array(492)), durable.sendMessage(new Uint8Array(492))];
     await sends[0];
     assert.equal(channels[0]!.sent.length, 1);
-    assert.ok(durable.bufferedAmount >= 1000);
+    assert.ok(durable.bufferedAmount >= 984); // the two messages waiting for tokens
     await Promise.all(sends);
     const elapsed = performance.now() - started;
     assert.ok(elapsed >= 900, `the durable messages waited for tokens (${elapsed} ms)`);
@@ -230,13 +264,113 @@ describe('DataChannelSender', () => {
     assert.deepEqual(envelopes(channels[1]!).map((e) => e.sequence), [0, 1]); // 2 × 500 B, then dropped
   });
 
+  it('priority: while a high sender has more than its channel takes, normal senders hand over nothing', async () => {
+    const { feature, channels, accept } = setup();
+    const normal = feature.createSender({ channelId: 1 });
+    const high = feature.createSender({ channelId: 2, priority: 'high' });
+    accept();
+    for (const channel of channels) channel.open();
+    await tick();
+    const [normalChannel, highChannel] = channels as [FakeChannel, FakeChannel];
+    const big = () => new Uint8Array(200 * 1024); // whole messages; 6 pass the 1 MiB mark
+    const normalSent = Array.from({ length: 10 }, () => normal.sendMessage(big()));
+    assert.equal(normalChannel.sent.length, 6); // alone: up to the high-water mark
+    const highSent = Array.from({ length: 10 }, () => high.sendMessage(big()));
+    assert.equal(highChannel.sent.length, 6); // not held back by normal traffic
+    normalChannel.drain();
+    assert.equal(normalChannel.sent.length, 6); // held back: high is congested
+    highChannel.drain();
+    assert.equal(highChannel.sent.length, 10);
+    assert.equal(normalChannel.sent.length, 10); // high has nothing left waiting: normal goes
+    await Promise.all([...highSent, ...normalSent]);
+  });
+
+  it("backpressure: bufferedAmount counts what waits; 'bufferedAmountLow' fires when it falls to the threshold", async () => {
+    const { feature, channels, accept } = setup();
+    const sender = feature.createSender();
+    sender.bufferedAmountLowThreshold = 1000;
+    let low = 0;
+    sender.on('bufferedAmountLow', () => low++);
+    const sent = Array.from({ length: 8 }, () => sender.sendMessage(new Uint8Array(200 * 1024)));
+    assert.equal(sender.bufferedAmount, 8 * 200 * 1024);
+    accept();
+    channels[0]!.open();
+    await tick();
+    assert.ok(sender.bufferedAmount > 1000 && low === 0);
+    channels[0]!.drain(); // the rest goes to the channel
+    await tick();
+    assert.equal(low, 0); // still in the channel
+    channels[0]!.drain();
+    await tick();
+    assert.equal(sender.bufferedAmount, 0);
+    assert.equal(low, 1);
+    await Promise.all(sent);
+  });
+
+  it('large messages report progress fragment by fragment, and the receiver gets the same bytes back', async () => {
+    const { feature, channels, accept, envelopes } = setup();
+    const sender = feature.createSender();
+    accept();
+    channels[0]!.open();
+    const data = Uint8Array.from({ length: 300 * 1024 }, (_, i) => (i * 7) & 0xff);
+    const progress: number[] = [];
+    await sender.sendMessage(data, { onProgress: (sent, total) => progress.push(total === data.length ? sent : -1) });
+    assert.deepEqual(progress, [65536, 131072, 196608, 262144, 307200]);
+    const fragments = envelopes(channels[0]!);
+    const joined = new Uint8Array(fragments.reduce((n, e) => n + e.payload.length, 0));
+    fragments.reduce((at, e) => (joined.set(e.payload, at), at + e.payload.length), 0);
+    assert.deepEqual(joined, data);
+    assert.ok(fragments.every((e) => e.sequence === 0));
+  });
+
+  it('receipts: resolves with who confirmed once every confirming recipient did; the rest after the timeout', async () => {
+    const { feature, channels, accept, addRemote, envelopes } = setup();
+    const bob = addRemote('PA1', 'bob', 1);
+    const carol = addRemote('PA2', 'carol', 2);
+    const sdkUser = addRemote('PA3', 'sdk', 3);
+    const sender = feature.createSender();
+    accept();
+    channels[0]!.open();
+    const channel = channels[0]!;
+    const full = sender.sendMessage(bytes(1), { receipt: true });
+    await tick();
+    assert.ok(envelopes(channel)[0]!.flags & EnvelopeFlag.ReceiptRequested);
+    channel.notice(encodeControl({ kind: ControlKind.Routed, sequence: 0, confirming: [1, 2], unconfirming: [3] }));
+    channel.notice(encodeControl({ kind: ControlKind.Receipt, sequence: 0, from: 1 }));
+    channel.notice(encodeControl({ kind: ControlKind.Receipt, sequence: 0, from: 2 }));
+    const receipt = await full;
+    assert.deepEqual(receipt.receivedBy, [bob, carol]);
+    assert.deepEqual(receipt.notConfirmed, [sdkUser]);
+
+    const partial = sender.sendMessage(bytes(2), { receipt: true, receiptTimeoutMs: 50 });
+    await tick();
+    channel.notice(encodeControl({ kind: ControlKind.Routed, sequence: 1, confirming: [1, 2], unconfirming: [] }));
+    channel.notice(encodeControl({ kind: ControlKind.Receipt, sequence: 1, from: 2 }));
+    const late = await partial;
+    assert.deepEqual(late.receivedBy, [carol]);
+    assert.deepEqual(late.notConfirmed, [bob]);
+    await assert.rejects(feature.createSender({ reliability: 'lossy' }).sendMessage(bytes(1), { receipt: true }), TypeError);
+  });
+
+  it("the server's refusal rejects a message still in flight with its code", async () => {
+    const { feature, channels, accept } = setup();
+    const sender = feature.createSender();
+    accept();
+    channels[0]!.open();
+    const refused = sender.sendMessage(new Uint8Array(300 * 1024), { receipt: true });
+    await tick();
+    channels[0]!.notice(encodeControl({ kind: ControlKind.Rejected, sequence: 0, code: ErrorCode.TrackDataMessageTooLarge }));
+    await assert.rejects(refused, (e: TwilioError) => e.code === ErrorCode.TrackDataMessageTooLarge);
+    await sender.sendMessage(bytes(1)); // the session goes on
+  });
+
   it('a full send queue rejects with 53307', async () => {
     const { feature } = setup();
     const sender = feature.createSender(); // never published: everything waits
     const limit = sender.track.queueLimits.maxMessages;
     const waiting = Array.from({ length: limit }, () => sender.sendMessage(bytes(1)));
     await assert.rejects(sender.sendMessage(bytes(1)), (e: TwilioError) => e.code === ClientErrorCode.DataTrackSendQueueFull);
-    sender.close();
+    feature._close('the room disconnected');
     const results = await Promise.allSettled(waiting);
     assert.ok(results.every((r) => r.status === 'rejected'));
   });
@@ -256,12 +390,14 @@ describe('DataChannelReceiver', () => {
   function receiver() {
     const sender = new RemoteParticipant({ sid: 'PA1', identity: 'bob', revision: 1, state: 'connected', tracks: [] }, log);
     let closed = 0;
-    const r = new DataChannelReceiver({ channelId: 9, reliability: 'lossy', priority: 'normal' }, sender, {} as RemoteDataTrack, log, () => closed++);
-    const deliver = (sequence: number, payload: Uint8Array, flags = WHOLE) => {
-      const envelope = encodeEnvelope({ flags, sequence, recipients: [], payload });
+    const upstream: Uint8Array[] = [];
+    const track = { _receiver: { sendUpstream: (data: Uint8Array) => upstream.push(data) } } as unknown as RemoteDataTrack;
+    const r = new DataChannelReceiver({ channelId: 9, reliability: 'lossy', priority: 'normal' }, sender, track, log, () => closed++);
+    const deliver = (sequence: number, payload: Uint8Array, flags = WHOLE, extra: { total?: number; previous?: number } = {}) => {
+      const envelope = encodeEnvelope({ flags, sequence, recipients: [], payload, ...extra });
       r._sink.message(envelope.buffer.slice(envelope.byteOffset, envelope.byteOffset + envelope.byteLength) as ArrayBuffer);
     };
-    return { r, deliver, closed: () => closed };
+    return { r, deliver, closed: () => closed, upstream };
   }
 
   it("emits each message to 'message' listeners with its sequence number", () => {
@@ -289,16 +425,63 @@ describe('DataChannelReceiver', () => {
     assert.equal(r.readMessage()?.sequenceNumber, 3);
   });
 
-  it('drops strings, malformed envelopes and fragments', () => {
+  it('drops strings, malformed envelopes and broken fragment runs', () => {
     const { r, deliver } = receiver();
     const got: DataChannelMessage[] = [];
     r.on('message', (m) => got.push(m));
     r._sink.message('text');
     r._sink.message(new Uint8Array([1, 2, 3]).buffer);
-    deliver(1, bytes(1), EnvelopeFlag.FragmentStart);
-    deliver(2, bytes(2));
-    assert.deepEqual(got.map((m) => m.sequenceNumber), [2]);
-    assert.equal(r.invalidMessages, 3);
+    deliver(1, bytes(1), 0); // a middle fragment of nothing
+    deliver(2, bytes(2), EnvelopeFlag.FragmentStart, { total: 4 });
+    deliver(3, bytes(3), EnvelopeFlag.FragmentEnd); // another message's end
+    deliver(4, bytes(4), EnvelopeFlag.FragmentStart, { total: 2 });
+    deliver(4, bytes(4, 4), EnvelopeFlag.FragmentEnd); // more than announced
+    deliver(5, bytes(5), EnvelopeFlag.FragmentStart, { total: 3 });
+    deliver(5, bytes(5), EnvelopeFlag.FragmentEnd); // less than announced
+    deliver(6, bytes(6), EnvelopeFlag.FragmentStart, { total: 64 * 1024 * 1024 + 1 }); // over MAX_MESSAGE_BYTES
+    deliver(7, bytes(7));
+    assert.deepEqual(got.map((m) => m.sequenceNumber), [7]);
+    assert.equal(r.invalidMessages, 7);
+  });
+
+  it('reassembles a fragmented message, with progress, and answers a receipt request after delivery', () => {
+    const { r, deliver, upstream } = receiver();
+    const events: string[] = [];
+    r.on('progress', (p) => events.push(`progress ${p.sequenceNumber} ${p.receivedBytes}/${p.totalBytes}`));
+    r.on('message', (m) => events.push(`message ${m.sequenceNumber} ${[...m.data].join(',')} receipts so far ${upstream.length}`));
+    const asked = EnvelopeFlag.ReceiptRequested;
+    deliver(8, bytes(1, 2), EnvelopeFlag.FragmentStart | asked, { total: 5 });
+    deliver(8, bytes(3, 4), asked);
+    deliver(8, bytes(5), EnvelopeFlag.FragmentEnd | asked);
+    assert.deepEqual(events, ['progress 8 2/5', 'progress 8 4/5', 'progress 8 5/5', 'message 8 1,2,3,4,5 receipts so far 0']);
+    assert.equal(upstream.length, 1);
+    const receipt = decodeEnvelope(upstream[0]!) as Envelope;
+    assert.deepEqual(decodeControl(receipt), { kind: ControlKind.Receipt, sequence: 8, from: null });
+  });
+
+  it('lossy: reports a gap only when the server says something addressed to us came before', () => {
+    const { r, deliver } = receiver();
+    const gaps: DataChannelGap[] = [];
+    r.on('gap', (g) => gaps.push(g));
+    r.on('message', () => undefined);
+    deliver(0, bytes(0)); // first message to us: nothing before it
+    deliver(5, bytes(5), WHOLE | EnvelopeFlag.Previous, { previous: 0 }); // 1–4 were for others
+    deliver(9, bytes(9), WHOLE | EnvelopeFlag.Previous, { previous: 7 }); // 7 was for us and is missing
+    assert.deepEqual(gaps, [{ lastReceived: 5, nextReceived: 9 }]);
+    assert.equal(r.gaps, 1);
+  });
+
+  it('replayed messages are marked and never confirmed', () => {
+    const { r, deliver, upstream } = receiver();
+    const got: DataChannelMessage[] = [];
+    r.on('message', (m) => got.push(m));
+    deliver(3, bytes(3), WHOLE | EnvelopeFlag.Replayed | EnvelopeFlag.ReceiptRequested);
+    deliver(4, bytes(4));
+    assert.deepEqual(got, [
+      { sequenceNumber: 3, data: bytes(3), replayed: true },
+      { sequenceNumber: 4, data: bytes(4) },
+    ]);
+    assert.equal(upstream.length, 0);
   });
 
   it("emits 'close' once, and nothing after", () => {

@@ -16,6 +16,9 @@ export interface ReceivableChannel {
   readonly maxPacketLifeTime: number | null;
   readonly maxRetransmits: number | null;
   binaryType: BinaryType;
+  readonly readyState?: RTCDataChannelState;
+  /** Upstream, to the server: DataChannel session receipts only (DataTracks are unidirectional). */
+  send?(data: Uint8Array<ArrayBuffer>): void;
   close(): void;
   addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
   addEventListener(type: 'close', listener: () => void): void;
@@ -74,6 +77,18 @@ export class DataTrackReceiver {
   /** Stops delivery; later messages are buffered again. */
   detach(): void {
     this.#handler = null;
+  }
+
+  /** Sends a notice to the server on this channel; false if it could not (closed, failed). */
+  sendUpstream(data: Uint8Array): boolean {
+    if (this.#closed || this.#channel.readyState !== 'open' || !this.#channel.send) return false;
+    try {
+      this.#channel.send(data as Uint8Array<ArrayBuffer>);
+      return true;
+    } catch (error) {
+      this.#log.debug('RTCDataChannel.send (upstream) failed:', error);
+      return false;
+    }
   }
 
   onClose(handler: () => void): void {

@@ -45,6 +45,9 @@ export interface SendableChannel {
   send(data: ArrayBufferView<ArrayBuffer>): void;
   close(): void;
   addEventListener(type: 'open' | 'close' | 'bufferedamountlow', listener: () => void): void;
+  /** Messages the server sends back on a publisher's channel (DataChannel session notices). */
+  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+  binaryType?: BinaryType;
 }
 
 /** Above this many buffered bytes in the channel, new messages wait in our queue. */
@@ -71,6 +74,8 @@ export class DataTrackSender {
   #queuedBytes = 0;
   #flushing = false;
   #closed = false;
+  readonly #drainedListeners: Array<() => void> = [];
+  readonly #messageListeners: Array<(data: ArrayBuffer) => void> = [];
 
   constructor(channel: SendableChannel, maxMessageSize: () => number, log: Logger, limits: QueueLimits = DEFAULT_QUEUE_LIMITS) {
     this.#channel = channel;
@@ -82,9 +87,48 @@ export class DataTrackSender {
     } catch {
       // not supported: we then only drain on the next send() or open
     }
-    channel.addEventListener('open', () => void this.#flush());
-    channel.addEventListener('bufferedamountlow', () => void this.#flush());
+    try {
+      channel.binaryType = 'arraybuffer';
+    } catch {
+      // a fake without it
+    }
+    channel.addEventListener('open', () => {
+      void this.#flush();
+      for (const listener of this.#drainedListeners) listener();
+    });
+    channel.addEventListener('bufferedamountlow', () => {
+      void this.#flush();
+      for (const listener of this.#drainedListeners) listener();
+    });
     channel.addEventListener('close', () => this.#drop('channel closed'));
+    channel.addEventListener('message', (event) => {
+      const data = event.data;
+      if (!(data instanceof ArrayBuffer) && !ArrayBuffer.isView(data)) return; // only binary notices exist
+      const bytes = data instanceof ArrayBuffer ? data : (data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer);
+      for (const listener of this.#messageListeners) listener(bytes);
+    });
+  }
+
+  /**
+   * Calls `listener` when the channel opens and whenever its buffer drains below the low-water
+   * mark (after our own queue had its turn): the moment a paced sender may hand over more.
+   */
+  onDrained(listener: () => void): void {
+    this.#drainedListeners.push(listener);
+  }
+
+  /** Calls `listener` with each binary message the server sends back on this channel. */
+  onMessage(listener: (data: ArrayBuffer) => void): void {
+    this.#messageListeners.push(listener);
+  }
+
+  /** The channel's own threshold for `bufferedamountlow` (our queue drains on it). */
+  setLowWaterMark(bytes: number): void {
+    try {
+      this.#channel.bufferedAmountLowThreshold = bytes;
+    } catch {
+      // not supported
+    }
   }
 
   get channel(): SendableChannel {

@@ -31,6 +31,12 @@ export interface LocalDataTrackOptions {
 
 export type DataTrackMessage = string | ArrayBuffer | ArrayBufferView | Blob;
 
+/** @internal See LocalDataTrack._setSessionHooks. */
+export interface SessionHooks {
+  drained(): void;
+  notice(data: ArrayBuffer): void;
+}
+
 const MAX_UINT16 = 65535;
 
 export class LocalDataTrack {
@@ -44,6 +50,8 @@ export class LocalDataTrack {
   readonly reliable: boolean;
   readonly queueLimits: QueueLimits;
   readonly #senders = new Set<DataTrackSender>();
+  #sessionHooks: SessionHooks | null = null;
+  #lowWaterMark: number | null = null;
 
   constructor(options: LocalDataTrackOptions = {}) {
     const ordered = options.ordered ?? true;
@@ -137,7 +145,29 @@ export class LocalDataTrack {
   /** @internal Called by LocalParticipant when a publication's channel is created. */
   _addSender(sender: DataTrackSender): void {
     this.#senders.add(sender);
+    if (this.#lowWaterMark !== null) sender.setLowWaterMark(this.#lowWaterMark);
+    sender.onDrained(() => {
+      if (this.#senders.has(sender)) this.#sessionHooks?.drained();
+    });
+    sender.onMessage((data) => {
+      if (this.#senders.has(sender)) this.#sessionHooks?.notice(data);
+    });
   }
+
+  /**
+   * @internal A DataChannel session's sender listens to its track's channels: `drained` when one
+   * opens or its buffer drains (time to hand over more), `notice` for what the server sends back.
+   */
+  _setSessionHooks(hooks: SessionHooks): void {
+    this.#sessionHooks = hooks;
+  }
+
+  /** @internal The `bufferedamountlow` threshold of this track's channels (now and later ones). */
+  _setLowWaterMark(bytes: number): void {
+    this.#lowWaterMark = bytes;
+    for (const sender of this.#senders) sender.setLowWaterMark(bytes);
+  }
+
 
   /** @internal Called by LocalParticipant on unpublish or disconnect. */
   _removeSender(sender: DataTrackSender): void {

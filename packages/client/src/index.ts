@@ -61,6 +61,12 @@ export {
   type DataChannelParticipant,
   type DataChannelReliability,
   type DataChannelPriority,
+  type DataChannelReceipt,
+  type DataChannelProgress,
+  type DataChannelGap,
+  type DataChannelSenderEvents,
+  type SendMessageOptions,
+  DEFAULT_MAX_DURABLE_MESSAGE_BYTES,
 } from './DataChannels.js';
 export type { QueueLimits } from './DataTrackSender.js';
 export type { LogLevel } from './Logger.js';

@@ -1,0 +1,576 @@
+/**
+ * One DataChannel session, sending side (see DataChannels.ts for the model and the wire format).
+ *
+ * Messages wait in the sender's queue and are handed to the session's LocalDataTrack by `_pump()`,
+ * which the feature's scheduler calls (so high-priority senders go first). A message larger than
+ * one channel message travels as 64 KiB fragments; each hand-over waits until the channel holds
+ * less than SESSION_HIGH_WATER, so a big transfer never fills the channel for minutes and other
+ * senders' messages are not stuck behind it.
+ */
+import {
+  ControlKind,
+  decodeControl,
+  decodeEnvelope,
+  encodeEnvelope,
+  envelopeOverhead,
+  EnvelopeFlag,
+  ErrorCode,
+  MAX_MESSAGE_BYTES,
+  MAX_RECIPIENTS,
+  WHOLE_MESSAGE,
+  type Control,
+} from '@plaza/protocol';
+import { resolveRecipients } from './DataChannelAddressing.js';
+import type {
+  DataChannelHost,
+  DataChannelParticipant,
+  DataChannelPriority,
+  DataChannelReceipt,
+  DataChannelReliability,
+  SendMessageOptions,
+} from './DataChannelTypes.js';
+import { DataChannelSendError, DataTrackMessageTooLargeError, DataTrackSendQueueFullError, TwilioError } from './errors.js';
+import { LocalDataTrack } from './LocalDataTrack.js';
+import type { Logger } from './Logger.js';
+import { DEFAULT_MAX_MESSAGE_SIZE } from './PeerConnectionV2.js';
+import { RemoteParticipant } from './RemoteParticipant.js';
+import { TokenBucket } from './TokenBucket.js';
+import { TypedEmitter } from './TypedEmitter.js';
+
+/** Durable messages up to this size by default (maxMessageSizeInBytes). */
+export const DEFAULT_MAX_DURABLE_MESSAGE_BYTES = 16 * 1024 * 1024;
+/** Payload bytes per fragment of a large message. */
+export const FRAGMENT_BYTES = 64 * 1024;
+/** A sender hands more to its channel only while the channel holds less than this. */
+export const SESSION_HIGH_WATER = 1024 * 1024;
+/** Default bufferedAmountLowThreshold; the channel is refilled from our queue at this mark. */
+export const SESSION_LOW_WATER = 256 * 1024;
+const DEFAULT_RECEIPT_TIMEOUT_MS = 10_000;
+
+/** Whether a sender stopped because its channel is full (the scheduler then holds lower priorities back). */
+export type PumpResult = 'congested' | 'idle';
+
+export type DataChannelSenderEvents = {
+  /** bufferedAmount fell to bufferedAmountLowThreshold or below (after having been above it). */
+  bufferedAmountLow: [];
+  /** The server refused a message after sendMessage() had resolved (e.g. over its size limit). */
+  messageRejected: [sequenceNumber: number, error: TwilioError];
+};
+
+interface Outgoing {
+  sequence: number;
+  /** Room indexes; empty = everyone. */
+  recipients: number[];
+  /** Our own copy of the app's bytes. */
+  payload: Uint8Array;
+  /** Extra envelope flags (ReceiptRequested). */
+  flags: number;
+  /** Payload bytes handed to the channel so far. */
+  offset: number;
+  settled: boolean;
+  onProgress: ((sent: number, total: number) => void) | undefined;
+  receipt: ReceiptWait | null;
+  resolve: (receipt: DataChannelReceipt | void) => void;
+  reject: (error: TwilioError) => void;
+}
+
+interface ReceiptWait {
+  timeoutMs: number;
+  timer: ReturnType<typeof setTimeout> | null;
+  sent: boolean;
+  /** From the server's Routed notice: who will confirm, who cannot. */
+  routed: { confirming: number[]; unconfirming: number[] } | null;
+  received: Map<number, RemoteParticipant>;
+  /** The recipients as resolved at send time (for a timeout without a Routed notice). */
+  intended: number[];
+}
+
+export interface SenderInit {
+  channelId: number;
+  reliability: DataChannelReliability;
+  priority: DataChannelPriority;
+  bitrateInKbps: number | null;
+  maxMessageSizeInBytes: number;
+  retain: number | null;
+  participants: DataChannelParticipant[];
+  host: DataChannelHost;
+  log: Logger;
+  /** Ask the feature's scheduler to run (something may be sent now). */
+  schedule: () => void;
+  onClosed: (sender: DataChannelSender) => void;
+}
+
+/** One session, sending side. Created by `room.dataChannel.createSender()`. */
+export class DataChannelSender extends TypedEmitter<DataChannelSenderEvents> {
+  readonly channelId: number;
+  readonly reliability: DataChannelReliability;
+  readonly priority: DataChannelPriority;
+  readonly bitrateInKbps: number | null;
+  /** Messages the server replays to late subscribers (null = no retention). */
+  readonly retain: number | null;
+  readonly #track: LocalDataTrack;
+  readonly #host: DataChannelHost;
+  readonly #log: Logger;
+  readonly #schedule: () => void;
+  readonly #onClosed: (sender: DataChannelSender) => void;
+  readonly #bucket: TokenBucket | null;
+  readonly #maxDurableBytes: number;
+  #participants: DataChannelParticipant[];
+  #sequence = 0;
+  #ready = false;
+  /** Why the sender cannot send any more: publish failed, channel failed, room left. */
+  #failure: string | null = null;
+  /** close() was called: no new messages; durable ones already queued still go out. */
+  #closing = false;
+  #unpublished = false;
+  #queue: Outgoing[] = [];
+  #queuedBytes = 0;
+  /** Messages sent with { receipt: true } whose receipt is not complete yet, by sequence. */
+  readonly #receipts = new Map<number, Outgoing>();
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #warnedTooLarge = false;
+  #lowThreshold = SESSION_LOW_WATER;
+  #aboveLow = false;
+
+  /** @internal Use room.dataChannel.createSender(). */
+  constructor(init: SenderInit) {
+    super();
+    this.channelId = init.channelId;
+    this.reliability = init.reliability;
+    this.priority = init.priority;
+    this.bitrateInKbps = init.bitrateInKbps;
+    this.retain = init.retain;
+    this.#maxDurableBytes = init.maxMessageSizeInBytes;
+    this.#participants = init.participants;
+    this.#host = init.host;
+    this.#log = init.log;
+    this.#schedule = init.schedule;
+    this.#onClosed = init.onClosed;
+    const name = `plaza-channel-${init.channelId}`;
+    this.#track = new LocalDataTrack(init.reliability === 'durable' ? { name } : { name, ordered: false, maxRetransmits: 0 });
+    this.#track._setSessionHooks({ drained: () => this.#onDrained(), notice: (data) => this.#onNotice(data) });
+    this.#track._setLowWaterMark(SESSION_LOW_WATER);
+    this.#bucket =
+      init.bitrateInKbps === null ? null : TokenBucket.forKbps(init.bitrateInKbps, performance.now(), envelopeOverhead(0, WHOLE_MESSAGE) + 1);
+    const state = { channel_id: init.channelId, reliability: init.reliability, priority: init.priority, ...(init.retain ? { retain: init.retain } : {}) };
+    init.host.localParticipant._publishSession(this.#track, state).then(
+      () => {
+        this.#ready = true;
+        this.#schedule();
+      },
+      (error: unknown) => {
+        if (this.#unpublished) return;
+        const reason = error instanceof TwilioError ? `${error.code} ${error.message}` : String(error);
+        this.#log.warn(`DataChannel ${this.channelId} could not be opened: ${reason}`);
+        this.#fail(`the session could not be published (${reason})`);
+      },
+    );
+  }
+
+  /** True once close() was called (or the room disconnected): sendMessage() rejects. */
+  get closed(): boolean {
+    return this.#closing || this.#failure !== null;
+  }
+
+  /** @internal Closed and done: nothing of this sender is left to send. */
+  get _finished(): boolean {
+    return this.#unpublished;
+  }
+
+  /** The recipients as set (empty = everyone). */
+  get participants(): DataChannelParticipant[] {
+    return [...this.#participants];
+  }
+
+  /** Largest `data` sendMessage() takes: the configured limit (durable), one channel message (lossy). */
+  get maxMessageSizeInBytes(): number {
+    return this.reliability === 'durable' ? this.#maxDurableBytes : this.#singleMessageCapacity(this.#participants.length);
+  }
+
+  /** Bytes accepted by sendMessage() and not yet on the network (envelopes of handed-over ones included). */
+  get bufferedAmount(): number {
+    return this.#queuedBytes + this.#track.bufferedAmount;
+  }
+
+  /** 'bufferedAmountLow' fires when bufferedAmount falls to this or below. Default 256 KiB. */
+  get bufferedAmountLowThreshold(): number {
+    return this.#lowThreshold;
+  }
+
+  set bufferedAmountLowThreshold(bytes: number) {
+    if (!Number.isInteger(bytes) || bytes < 0) throw new RangeError('bufferedAmountLowThreshold must be a non-negative integer');
+    this.#lowThreshold = bytes;
+    // The channel must tell us when it drains that far (it is refilled at the same mark).
+    this.#track._setLowWaterMark(Math.min(bytes, SESSION_LOW_WATER));
+  }
+
+  /**
+   * The session's DataTrack, as the official SDK and other participants see it. Send with
+   * sendMessage() only: the server drops whatever is sent on the track itself (not an envelope).
+   */
+  get track(): LocalDataTrack {
+    return this.#track;
+  }
+
+  /** Recipients of the next messages: participants, identities or SIDs; empty = everyone. */
+  setParticipants(participants: readonly DataChannelParticipant[]): void {
+    this.#participants = validateParticipants(participants);
+  }
+
+  sendMessage(data: Uint8Array | ArrayBuffer | ArrayBufferView, options: SendMessageOptions & { receipt: true }): Promise<DataChannelReceipt>;
+  sendMessage(data: Uint8Array | ArrayBuffer | ArrayBufferView, options?: SendMessageOptions): Promise<void>;
+  sendMessage(data: Uint8Array | ArrayBuffer | ArrayBufferView, options: SendMessageOptions = {}): Promise<DataChannelReceipt | void> {
+    const payload = toBytes(data);
+    if (payload === null) return Promise.reject(new TypeError('sendMessage() takes a Uint8Array (or ArrayBuffer / ArrayBufferView)'));
+    if (options.receipt && this.reliability !== 'durable') return Promise.reject(new TypeError('receipts are for durable sessions'));
+    if (this.#failure === null && this.#ready && !this.#track._hasOpenChannel) this.#fail('the channel closed');
+    if (this.#closing || this.#failure !== null) {
+      return this.#notSent(new DataChannelSendError(this.channelId, this.#failure ?? 'the sender was closed'));
+    }
+
+    const recipients = resolveRecipients(this.#participants, (entry) => this.#indexOf(entry));
+    if (recipients === 'nobody') {
+      this.#log.debug(`DataChannel ${this.channelId}: none of the named recipients is in the room; message not sent`);
+      return Promise.resolve(options.receipt ? { sequenceNumber: this.#sequence, receivedBy: [], notConfirmed: [] } : undefined);
+    }
+    const list = recipients === 'everyone' ? [] : recipients;
+    const max = this.reliability === 'durable' ? this.#maxDurableBytes : this.#singleMessageCapacity(list.length);
+    if (payload.byteLength > max) {
+      const error = new DataTrackMessageTooLargeError(payload.byteLength, max);
+      if (this.reliability === 'lossy' && !this.#warnedTooLarge) {
+        this.#warnedTooLarge = true;
+        this.#log.warn(`DataChannel ${this.channelId} (lossy) drops messages over the size limit: ${error.message}`);
+      }
+      return this.#notSent(error);
+    }
+    const limits = this.#track.queueLimits;
+    // One message of the maximum size always fits an empty queue.
+    const maxQueued = Math.max(limits.maxBytes, this.#maxDurableBytes);
+    if (this.#queue.length > 0 && (this.#queue.length + 1 > limits.maxMessages || this.#queuedBytes + payload.byteLength > maxQueued)) {
+      return this.#notSent(new DataTrackSendQueueFullError(`${limits.maxMessages} messages / ${maxQueued} bytes`));
+    }
+
+    const sequence = this.#sequence;
+    this.#sequence = (sequence + 1) >>> 0;
+    return new Promise<DataChannelReceipt | void>((resolve, reject) => {
+      const message: Outgoing = {
+        sequence,
+        recipients: list,
+        payload: payload.slice(), // the app may reuse its buffer as soon as sendMessage() returns
+        flags: options.receipt ? EnvelopeFlag.ReceiptRequested : 0,
+        offset: 0,
+        settled: false,
+        onProgress: options.onProgress,
+        receipt: options.receipt
+          ? { timeoutMs: options.receiptTimeoutMs ?? DEFAULT_RECEIPT_TIMEOUT_MS, timer: null, sent: false, routed: null, received: new Map(), intended: list }
+          : null,
+        resolve,
+        reject,
+      };
+      if (message.receipt) this.#receipts.set(sequence, message);
+      this.#queue.push(message);
+      this.#queuedBytes += payload.byteLength;
+      if (this.bufferedAmount > this.#lowThreshold) this.#aboveLow = true;
+      this.#schedule();
+    });
+  }
+
+  /**
+   * Ends the session. Durable: messages already accepted still go out (and their promises settle as
+   * usual), then the track is unpublished; lossy: at once. Receivers get `close`. Idempotent.
+   */
+  close(): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    this.#onClosed(this);
+    if (this.reliability === 'lossy') this.#dropQueue('the sender was closed');
+    this.#track._setLowWaterMark(0); // to hear when the channel is empty
+    this.#finishIfFlushed();
+  }
+
+  /** @internal The room disconnected: nothing more goes out. */
+  _close(reason: string): void {
+    if (!this.#closing) {
+      this.#closing = true;
+      this.#onClosed(this);
+    }
+    this.#fail(reason);
+  }
+
+  /** @internal Hands what may go now to the channel (called by the feature's scheduler). */
+  _pump(): PumpResult {
+    if (!this.#ready || this.#failure !== null) return 'idle';
+    while (this.#queue.length > 0) {
+      if (this.#timer !== null) return 'idle'; // waiting for tokens
+      if (this.#track.bufferedAmount >= SESSION_HIGH_WATER) return 'congested';
+      const head = this.#queue[0] as Outgoing;
+      const chunk = this.#nextChunk(head);
+      if (chunk === null) {
+        // Lossy, and the channel turned out to take less than when it was accepted.
+        this.#shiftQueue();
+        this.#settle(head, null);
+        continue;
+      }
+      if (this.#bucket) {
+        const wait = this.#bucket.take(chunk.bytes.byteLength, performance.now());
+        if (wait > 0 && this.reliability === 'lossy') {
+          this.#shiftQueue(); // beyond the rate: dropped
+          this.#settle(head, null);
+          continue;
+        }
+        if (wait > 0) {
+          this.#timer = setTimeout(() => {
+            this.#timer = null;
+            this.#schedule();
+          }, wait);
+          return 'idle';
+        }
+      }
+      head.offset += chunk.payloadBytes;
+      this.#queuedBytes -= chunk.payloadBytes;
+      if (chunk.last) this.#queue.shift();
+      this.#handOver(head, chunk.bytes, chunk.last);
+    }
+    this.#checkLowWater();
+    this.#finishIfFlushed();
+    return 'idle';
+  }
+
+  /** The next envelope of `message`: whole if it fits one channel message, else its next fragment. */
+  #nextChunk(message: Outgoing): { bytes: Uint8Array; payloadBytes: number; last: boolean } | null {
+    const total = message.payload.byteLength;
+    const recipients = message.recipients;
+    if (message.offset === 0 && total <= this.#singleMessageCapacity(recipients.length)) {
+      const bytes = encodeEnvelope({ flags: WHOLE_MESSAGE | message.flags, sequence: message.sequence, recipients, payload: message.payload });
+      return { bytes, payloadBytes: total, last: true };
+    }
+    if (this.reliability === 'lossy') return null; // lossy messages are never fragmented
+    const room = this.#channelMax() - envelopeOverhead(MAX_RECIPIENTS, EnvelopeFlag.FragmentStart);
+    const size = Math.min(FRAGMENT_BYTES, room, total - message.offset);
+    const first = message.offset === 0;
+    const last = message.offset + size === total;
+    const flags = (first ? EnvelopeFlag.FragmentStart : 0) | (last ? EnvelopeFlag.FragmentEnd : 0) | message.flags;
+    const payload = message.payload.subarray(message.offset, message.offset + size);
+    const bytes = encodeEnvelope({ flags, sequence: message.sequence, recipients, payload, ...(first ? { total } : {}) });
+    return { bytes, payloadBytes: size, last };
+  }
+
+  #handOver(message: Outgoing, bytes: Uint8Array, last: boolean): void {
+    const sentUpTo = message.offset;
+    const done = (failure: string | null): void => {
+      if (failure !== null) {
+        if (!this.#track._hasOpenChannel) this.#fail('the channel closed');
+        this.#settle(message, new DataChannelSendError(this.channelId, failure));
+        return;
+      }
+      if (message.settled) return;
+      message.onProgress?.(sentUpTo, message.payload.byteLength);
+      if (!last) return;
+      if (message.receipt) this.#receiptSent(message);
+      else this.#settle(message, null);
+    };
+    try {
+      this.#track._send(bytes, done);
+    } catch (error) {
+      // The negotiated size limit shrank below what was checked, or the channel's queue is full.
+      this.#dropFromQueue(message);
+      this.#settle(message, error instanceof TwilioError ? error : new DataChannelSendError(this.channelId, String(error)));
+    }
+  }
+
+  /** The message is out: wait for the receipts (Routed names whom), at most the timeout. */
+  #receiptSent(message: Outgoing): void {
+    const wait = message.receipt as ReceiptWait;
+    wait.sent = true;
+    wait.timer = setTimeout(() => this.#completeReceipt(message), wait.timeoutMs);
+    this.#maybeCompleteReceipt(message);
+  }
+
+  #maybeCompleteReceipt(message: Outgoing): void {
+    const wait = message.receipt;
+    if (!wait?.sent || !wait.routed) return;
+    if (wait.routed.confirming.every((index) => wait.received.has(index))) this.#completeReceipt(message);
+  }
+
+  #completeReceipt(message: Outgoing): void {
+    const wait = message.receipt as ReceiptWait;
+    if (wait.timer !== null) clearTimeout(wait.timer);
+    this.#receipts.delete(message.sequence);
+    const owed = wait.routed ? [...wait.routed.confirming.filter((i) => !wait.received.has(i)), ...wait.routed.unconfirming] : this.#everyoneOr(wait.intended);
+    const notConfirmed = owed.map((index) => this.#participantAt(index)).filter((p): p is RemoteParticipant => p !== undefined);
+    this.#settle(message, null, { sequenceNumber: message.sequence, receivedBy: [...wait.received.values()], notConfirmed });
+  }
+
+  /** A notice from the server on our channel: receipts, whom a message was routed to, refusals. */
+  #onNotice(data: ArrayBuffer): void {
+    const envelope = decodeEnvelope(new Uint8Array(data));
+    const control: Control | null = typeof envelope === 'string' ? null : decodeControl(envelope);
+    if (control === null) return;
+    if (control.kind === ControlKind.Rejected) {
+      this.#onRejected(control.sequence, control.code);
+      return;
+    }
+    const message = this.#receipts.get(control.sequence);
+    if (!message?.receipt) return;
+    if (control.kind === ControlKind.Routed) {
+      message.receipt.routed = { confirming: control.confirming, unconfirming: control.unconfirming };
+    } else if (control.from !== null) {
+      const participant = this.#participantAt(control.from);
+      if (participant) message.receipt.received.set(control.from, participant);
+    }
+    this.#maybeCompleteReceipt(message);
+  }
+
+  #onRejected(sequence: number, code: number): void {
+    const error =
+      code === ErrorCode.TrackDataMessageTooLarge
+        ? new TwilioError(code, `DataChannel ${this.channelId}: the server refused message ${sequence}: too large`)
+        : new TwilioError(code, `DataChannel ${this.channelId}: the server refused message ${sequence}`);
+    const pending = this.#queue.find((m) => m.sequence === sequence) ?? this.#receipts.get(sequence);
+    if (pending && !pending.settled) {
+      this.#dropFromQueue(pending);
+      this.#receipts.delete(sequence);
+      if (pending.receipt?.timer) clearTimeout(pending.receipt.timer);
+      this.#settle(pending, error);
+      this.#schedule();
+      return;
+    }
+    this.#log.warn(error.message);
+    this.emit('messageRejected', sequence, error);
+  }
+
+  #onDrained(): void {
+    this.#checkLowWater();
+    this.#finishIfFlushed();
+    this.#schedule();
+  }
+
+  #checkLowWater(): void {
+    if (!this.#aboveLow || this.bufferedAmount > this.#lowThreshold) return;
+    this.#aboveLow = false;
+    queueMicrotask(() => this.emit('bufferedAmountLow'));
+  }
+
+  /** After close(): unpublish once everything accepted is on the network (or could not be). */
+  #finishIfFlushed(): void {
+    if (!this.#closing || this.#unpublished) return;
+    const inFlight = this.#queue.length > 0 || this.#receipts.size > 0 || this.#track.bufferedAmount > 0;
+    if (inFlight && this.#failure === null) return;
+    this.#unpublished = true;
+    this.#dropQueue(this.#failure ?? 'the sender was closed');
+    this.#host.localParticipant.unpublishTrack(this.#track);
+  }
+
+  /** Settles once: durable rejects on error, lossy drops silently. */
+  #settle(message: Outgoing, error: TwilioError | null, receipt?: DataChannelReceipt): void {
+    if (message.settled) return;
+    message.settled = true;
+    if (error && this.reliability === 'durable') message.reject(error);
+    else message.resolve(receipt);
+  }
+
+  #notSent(error: TwilioError): Promise<undefined> {
+    return this.reliability === 'durable' ? Promise.reject(error) : Promise.resolve(undefined);
+  }
+
+  /** No more sending: queued messages are rejected (durable) or dropped (lossy). */
+  #fail(reason: string): void {
+    if (this.#failure !== null) return;
+    this.#failure = reason;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#dropQueue(reason);
+    for (const message of this.#receipts.values()) {
+      if (message.receipt?.timer) clearTimeout(message.receipt.timer);
+      if (message.receipt?.sent) this.#completeReceipt(message);
+      else this.#settle(message, new DataChannelSendError(this.channelId, reason));
+    }
+    this.#receipts.clear();
+    if (this.#closing) this.#finishIfFlushed();
+    else if (!this.#unpublished) {
+      this.#closing = true;
+      this.#onClosed(this);
+      this.#finishIfFlushed();
+    }
+  }
+
+  #dropQueue(reason: string): void {
+    const dropped = this.#queue;
+    this.#queue = [];
+    this.#queuedBytes = 0;
+    for (const message of dropped) {
+      this.#receipts.delete(message.sequence);
+      this.#settle(message, new DataChannelSendError(this.channelId, reason));
+    }
+  }
+
+  #dropFromQueue(message: Outgoing): void {
+    const at = this.#queue.indexOf(message);
+    if (at < 0) return;
+    this.#queue.splice(at, 1);
+    this.#queuedBytes -= message.payload.byteLength - message.offset;
+  }
+
+  #shiftQueue(): void {
+    const head = this.#queue.shift();
+    if (head) this.#queuedBytes -= head.payload.byteLength - head.offset;
+  }
+
+  #channelMax(): number {
+    return this.#track._maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
+  }
+
+  /** The largest payload one envelope to `recipients` recipients carries whole. */
+  #singleMessageCapacity(recipients: number): number {
+    return this.#channelMax() - envelopeOverhead(Math.min(recipients, MAX_RECIPIENTS), WHOLE_MESSAGE);
+  }
+
+  /** Everyone in the room for an empty list, else the list. */
+  #everyoneOr(indexes: number[]): number[] {
+    if (indexes.length > 0) return indexes;
+    return [...this.#host.participants.values()].map((p) => p._plazaIndex).filter((i): i is number => i !== undefined);
+  }
+
+  #participantAt(index: number): RemoteParticipant | undefined {
+    for (const participant of this.#host.participants.values()) if (participant._plazaIndex === index) return participant;
+    return undefined;
+  }
+
+  /** The room index of a recipient still in the room, or undefined. */
+  #indexOf(entry: DataChannelParticipant): number | undefined {
+    if (entry instanceof RemoteParticipant) return entry.state === 'disconnected' ? undefined : entry._plazaIndex;
+    const participants = this.#host.participants;
+    const bySid = participants.get(entry);
+    if (bySid) return bySid._plazaIndex;
+    for (const participant of participants.values()) if (participant.identity === entry) return participant._plazaIndex;
+    return undefined;
+  }
+}
+
+function toBytes(data: unknown): Uint8Array | null {
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return null;
+}
+
+/** Checks a recipient list (createSender, setParticipants). */
+export function validateParticipants(participants: readonly DataChannelParticipant[]): DataChannelParticipant[] {
+  if (!Array.isArray(participants)) throw new TypeError('participants must be an array');
+  if (participants.length > MAX_RECIPIENTS) throw new RangeError(`at most ${MAX_RECIPIENTS} participants`);
+  for (const entry of participants) {
+    if (typeof entry !== 'string' && !(entry instanceof RemoteParticipant)) {
+      throw new TypeError('participants must be RemoteParticipants, identities or SIDs');
+    }
+  }
+  return [...participants];
+}
+
+/** Checks createSender's maxMessageSizeInBytes. */
+export function validateMaxMessageSize(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_MAX_DURABLE_MESSAGE_BYTES;
+  if (!Number.isInteger(value) || value < 1 || value > MAX_MESSAGE_BYTES) {
+    throw new RangeError(`maxMessageSizeInBytes must be an integer from 1 to ${MAX_MESSAGE_BYTES}`);
+  }
+  return value;
+}
