@@ -116,6 +116,15 @@ test('control notices round trip; malformed ones decode to null', () => {
   assert.ok(typeof rejected !== 'string');
   assert.deepEqual(decodeControl(rejected), { kind: ControlKind.Rejected, sequence: 3, code: 53306 });
 
+  const end = decodeEnvelope(encodeControl({ kind: ControlKind.End, sequence: 77 }));
+  assert.ok(typeof end !== 'string');
+  assert.deepEqual(decodeControl(end), { kind: ControlKind.End, sequence: 77 });
+  for (const kind of [ControlKind.Pause, ControlKind.Resume]) {
+    const flow = decodeEnvelope(encodeControl({ kind, sequence: 0 }));
+    assert.ok(typeof flow !== 'string');
+    assert.deepEqual(decodeControl(flow), { kind, sequence: 0 });
+  }
+
   const notControl = decodeEnvelope(encodeEnvelope({ flags: WHOLE_MESSAGE, sequence: 1, recipients: [], payload: Uint8Array.of(1) }));
   assert.ok(typeof notControl !== 'string');
   assert.equal(decodeControl(notControl), null);

@@ -170,12 +170,27 @@ export const ControlKind = {
   Routed: 2,
   /** server -> sender: message `sequence` was refused; `code` is the Twilio-style error code. */
   Rejected: 3,
+  /**
+   * sender -> server: "I close the session; nothing follows" (in band, after the last message).
+   * server -> sender: the same, once everything before it was routed: the sender may unpublish
+   * without a message still in flight being cut off by the unpublish overtaking it on signaling.
+   */
+  End: 4,
+  /**
+   * server -> sender (durable sessions): a recipient's queue in the server is long; hold further
+   * messages until Resume. End-to-end backpressure: without it a sender on a fast uplink outruns a
+   * slower recipient until the server has to drop that recipient.
+   */
+  Pause: 5,
+  /** server -> sender: the recipients caught up; send again. */
+  Resume: 6,
 } as const;
 
 export type Control =
   | { kind: typeof ControlKind.Receipt; sequence: number; from: number | null }
   | { kind: typeof ControlKind.Routed; sequence: number; confirming: number[]; unconfirming: number[] }
-  | { kind: typeof ControlKind.Rejected; sequence: number; code: number };
+  | { kind: typeof ControlKind.Rejected; sequence: number; code: number }
+  | { kind: typeof ControlKind.End | typeof ControlKind.Pause | typeof ControlKind.Resume; sequence: number };
 
 /**
  * A control notice as an envelope. Routed payload: | kind | u16 n | n × u16 confirming | u16 × unconfirming |.
@@ -186,6 +201,10 @@ export function encodeControl(control: Control): Uint8Array {
   switch (control.kind) {
     case ControlKind.Receipt:
       return encodeEnvelope({ ...base, recipients: control.from === null ? [] : [control.from], payload: Uint8Array.of(control.kind) });
+    case ControlKind.End:
+    case ControlKind.Pause:
+    case ControlKind.Resume:
+      return encodeEnvelope({ ...base, recipients: [], payload: Uint8Array.of(control.kind) });
     case ControlKind.Routed: {
       const indexes = [...control.confirming, ...control.unconfirming];
       const payload = new Uint8Array(3 + 2 * indexes.length);
@@ -222,6 +241,10 @@ export function decodeControl(e: Envelope): Control | null {
     case ControlKind.Rejected:
       if (e.payload.length < 3) return null;
       return { kind: ControlKind.Rejected, sequence: e.sequence, code: view.getUint16(1) };
+    case ControlKind.End:
+    case ControlKind.Pause:
+    case ControlKind.Resume:
+      return { kind: e.payload[0], sequence: e.sequence };
     default:
       return null;
   }
