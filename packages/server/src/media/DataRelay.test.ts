@@ -29,11 +29,17 @@ class FakeChannel {
   onOpen = (cb: () => void) => void (this.onOpenCb = cb);
   onClosed = () => undefined;
   onError = () => undefined;
-  onBufferedAmountLow = () => undefined;
+  private onLowCb: (() => void) | null = null;
+  onBufferedAmountLow = (cb: () => void) => void (this.onLowCb = cb);
   setBufferedAmountLowThreshold = () => undefined;
   bufferedAmount = () => 0;
   isOpen = () => true;
-  close = () => undefined;
+  closedByRelay = false;
+  close = () => void (this.closedByRelay = true);
+  /** The channel's buffer drained: 'bufferedAmountLow'. */
+  low(): void {
+    this.onLowCb?.();
+  }
   sendMessage = (m: string) => (this.sent.push(m), true);
   sendMessageBinary = (m: Buffer) => (this.sent.push(Buffer.from(m)), true);
   deliver(m: string | Buffer): void {
@@ -233,6 +239,77 @@ test('a Control envelope from the publisher is not forwarded (notices come from 
   source.deliver(Buffer.from(encodeControl({ kind: ControlKind.Receipt, sequence: 1, from: 0 })));
   assert.equal(legs.alice.sent.length + legs.bob.sent.length + legs.sdk.sent.length, 0);
   assert.equal(relay.invalidMessages, 1);
+});
+
+test("the publisher's End is answered with End once everything before it was routed; no other notice from it is", () => {
+  const { source, legs } = session();
+  source.deliver(msg(0));
+  source.deliver(Buffer.from(encodeControl({ kind: ControlKind.End, sequence: 1 })));
+  assert.deepEqual(notices(source), [{ kind: ControlKind.End, sequence: 1 }]);
+  assert.equal(legs.alice.sent.length, 1); // the message, not the notice
+});
+
+test('closing a reliable relay: a leg still holding messages sends them first, then closes', () => {
+  const { source, relay, legs } = session();
+  let buffered = 0;
+  legs.alice.bufferedAmount = () => buffered;
+  buffered = 1 << 30; // alice's channel is full: her messages queue in the relay
+  source.deliver(msg(0));
+  source.deliver(msg(1));
+  relay.close();
+  assert.equal(legs.bob.closedByRelay, true); // nothing pending: closed at once
+  assert.equal(legs.alice.closedByRelay, false);
+  buffered = 0;
+  legs.alice.low();
+  assert.deepEqual(envelopes(legs.alice).map((e) => e.sequence), [0, 1]);
+  assert.equal(legs.alice.closedByRelay, true);
+});
+
+test('durable sessions: the publisher is paused while a recipient queues over 1 MiB, resumed once all are under 256 KiB', () => {
+  const { source, relay, legs } = session({ queueLimitBytes: 4 << 20 });
+  let buffered = 1 << 30; // bob's channel is full: his messages queue in the relay
+  legs.bob.bufferedAmount = () => buffered;
+  const chunk = (sequence: number) => msg(sequence, { text: 'x'.repeat(300 * 1024) });
+  for (let i = 0; i < 3; i++) source.deliver(chunk(i));
+  assert.deepEqual(notices(source), []); // 900 KiB queued: not yet
+  source.deliver(chunk(3));
+  assert.deepEqual(notices(source), [{ kind: ControlKind.Pause, sequence: 0 }]);
+  source.deliver(chunk(4)); // in flight before the pause arrived: still taken, no second Pause
+  assert.equal(notices(source).length, 1);
+  buffered = 0;
+  legs.bob.low();
+  assert.deepEqual(notices(source).at(-1), { kind: ControlKind.Resume, sequence: 0 });
+  assert.equal(envelopes(legs.bob).length, 5); // nobody was dropped
+  relay.close();
+});
+
+test('a pause that lasts too long ends the recipient that holds it, and the publisher resumes', async () => {
+  const source = new FakeChannel();
+  const overflowed: string[] = [];
+  const relay = new DataRelay(source as unknown as DataChannel, {
+    reliability: durable,
+    session: true,
+    queueLimitBytes: 8 << 20,
+    log,
+    onOverflow: (key) => overflowed.push(key),
+    maxPauseMs: 20,
+  });
+  const stuck = new FakeChannel();
+  const fine = new FakeChannel();
+  relay.addSubscriber('stuck', stuck as unknown as DataChannel, { index: 0, envelopes: true });
+  relay.addSubscriber('fine', fine as unknown as DataChannel, { index: 1, envelopes: true });
+  stuck.open();
+  fine.open();
+  stuck.bufferedAmount = () => 1 << 30;
+  for (let i = 0; i < 4; i++) source.deliver(msg(i, { text: 'x'.repeat(300 * 1024) }));
+  await new Promise<void>((resolve) => {
+    const poll = () => (overflowed.length > 0 ? resolve() : setImmediate(poll));
+    poll();
+  });
+  assert.deepEqual(overflowed, ['stuck']);
+  assert.deepEqual(notices(source).map((n) => n.kind), [ControlKind.Pause, ControlKind.Resume]);
+  assert.equal(envelopes(fine).length, 4);
+  relay.close();
 });
 
 test('the Rejected notice is skipped quietly when the publisher channel is closed or throws', () => {

@@ -17,7 +17,9 @@
  * to those legs only (none named = every leg). Plaza clients get it with the envelope (minus the
  * recipient list), the official SDK gets the bare payload: it never sees a byte it did not send.
  * Anything on a session channel that is not a well-formed envelope is dropped and counted, and so
- * is a Control envelope from the publisher: notices come from the server only. On top of routing:
+ * is any Control envelope from the publisher but End (answered with End once everything before it
+ * was routed, so a closing sender unpublishes only then). On close, each reliable leg delivers
+ * what it still queues before its channel closes (bounded by LINGER_MS). On top of routing:
  * - Fragments: a durable message bigger than a channel takes comes as fragments (one sequence,
  *   FragmentStart with `total` ... FragmentEnd), each routed by its own recipient list and never
  *   reassembled here. Plaza clients reassemble; the official SDK cannot, so it only ever gets whole
@@ -33,6 +35,9 @@
  *   of the last message the relay addressed to that receiver (sent or dropped), or the one before a
  *   hole upstream, so the receiver tells a loss from a message that was not for it. This costs one
  *   encoding per distinct `previous`; durable sessions, which lose nothing, share one encoding.
+ * - Backpressure (durable sessions): while some recipient's queue here is long, the publisher is
+ *   told to Pause, then to Resume (SenderFlow), so a slower recipient slows the sender down instead
+ *   of being dropped; one that stops draining is still ended after a bounded pause.
  * - Retention (`retain`): the last few broadcasts are replayed, flagged Replayed, to each new leg
  *   before anything live (SessionRetention), so a late subscriber starts from the current state.
  */
@@ -56,11 +61,14 @@ import type { Logger } from '../log.js';
 import { FragmentGate } from './FragmentGate.js';
 import type { DataChannelReliability } from './PeerEndpoint.js';
 import { ReceiptLedger } from './ReceiptLedger.js';
+import { SenderFlow, RESUME_BELOW } from './SenderFlow.js';
 import { MAX_RETAINED_BYTES, SessionRetention } from './SessionRetention.js';
 
 /** Send directly below this many buffered bytes; also the drain threshold. */
 const HIGH_WATER = 1024 * 1024;
 const LOW_WATER = 256 * 1024;
+/** How long a closed relay's legs may take to deliver what they still hold. */
+const LINGER_MS = 10_000;
 
 type Payload = string | Buffer;
 
@@ -73,6 +81,8 @@ class RelayLeg {
   queuedBytes = 0;
   sent = 0;
   dropped = 0;
+  /** The relay closed: send what is queued, then close. */
+  lingering = false;
   /** Lossy sessions: the sequence of the last message addressed to this leg (sent or dropped). */
   lastAddressed: number | null = null;
 
@@ -98,6 +108,8 @@ export interface DataRelayOptions {
   queueLimitBytes: number;
   /** Sessions: the largest message relayed (reassembled size). Default MAX_MESSAGE_BYTES. */
   maxMessageBytes?: number;
+  /** Durable sessions: the longest a recipient may hold the publisher paused. Default MAX_PAUSE_MS. */
+  maxPauseMs?: number;
   /** Sessions: broadcasts replayed to late subscribers (plaza_channel.retain); none if unset. */
   retain?: number;
   log: Logger;
@@ -126,6 +138,8 @@ export class DataRelay {
   private readonly gate: FragmentGate;
   private readonly receipts = new ReceiptLedger();
   private readonly retention: SessionRetention | null;
+  /** Durable sessions: Pause/Resume the publisher by the recipients' queues. */
+  private readonly flow: SenderFlow | null;
 
   constructor(
     private readonly source: DataChannel,
@@ -139,6 +153,14 @@ export class DataRelay {
     this.retention =
       options.session && options.retain
         ? new SessionRetention(Math.min(options.retain, MAX_RETAINED_MESSAGES), Math.min(MAX_RETAINED_BYTES, options.queueLimitBytes))
+        : null;
+    this.flow =
+      options.session && this.reliable
+        ? new SenderFlow({
+            notify: (pause) => this.toPublisher(encodeControl({ kind: pause ? ControlKind.Pause : ControlKind.Resume, sequence: 0 })),
+            onStuck: () => this.endStuckLegs(),
+            ...(options.maxPauseMs ? { maxPauseMs: options.maxPauseMs } : {}),
+          })
         : null;
     // node-datachannel hands binary messages over as Buffers; wrap (never copy) anything else.
     source.onMessage((message) => {
@@ -169,6 +191,7 @@ export class DataRelay {
     channel.onClosed(() => {
       leg.closed = true;
       this.legs.delete(key);
+      this.updateFlow();
     });
     channel.onError((err) => this.options.log.debug({ key, err }, 'relay leg error'));
     // DataTracks are unidirectional: upstream data is ignored, except session receipts.
@@ -185,13 +208,20 @@ export class DataRelay {
     if (!leg) return;
     this.legs.delete(key);
     this.closeLeg(leg);
+    this.updateFlow();
   }
 
   /** Closes every leg. The source channel belongs to the publisher's endpoint and is closed here too. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const leg of this.legs.values()) this.closeLeg(leg);
+    this.flow?.dispose();
+    for (const leg of this.legs.values()) {
+      // A reliable leg first delivers what it holds (a durable session's last messages), then
+      // closes: its channel's close reaches the subscriber after the data, so nothing is cut off.
+      if (this.reliable && leg.queue.length > 0 && !leg.closed) this.lingerThenClose(leg);
+      else this.closeLeg(leg);
+    }
     this.legs.clear();
     try {
       if (this.source.isOpen()) this.source.close();
@@ -204,8 +234,15 @@ export class DataRelay {
   private route(message: Payload): void {
     if (this.closed) return;
     const envelope = typeof message === 'string' ? null : decodeEnvelope(message);
-    if (envelope === null || typeof envelope === 'string' || (envelope.flags & EnvelopeFlag.Control) !== 0) {
+    if (envelope === null || typeof envelope === 'string') {
       this.invalidMessages++;
+      return;
+    }
+    if ((envelope.flags & EnvelopeFlag.Control) !== 0) {
+      // The publisher's only notice: End. Everything before it is routed (the channel is ordered):
+      // tell it, so it unpublishes only now and the unpublish cannot overtake its last messages.
+      if (decodeControl(envelope)?.kind === ControlKind.End) this.toPublisher(encodeControl({ kind: ControlKind.End, sequence: envelope.sequence }));
+      else this.invalidMessages++;
       return;
     }
     const { flags, sequence } = envelope;
@@ -259,6 +296,21 @@ export class DataRelay {
       this.receipts.expect(sequence, confirming);
       this.toPublisher(encodeControl({ kind: ControlKind.Routed, sequence, confirming, unconfirming }));
     }
+    this.updateFlow();
+  }
+
+  /** Tells the flow control the longest recipient queue. */
+  private updateFlow(): void {
+    if (!this.flow || this.closed) return;
+    let longest = 0;
+    for (const leg of this.legs.values()) longest = Math.max(longest, leg.queuedBytes);
+    this.flow.update(longest);
+  }
+
+  /** A pause lasted too long: the recipients still behind are too slow for this session. */
+  private endStuckLegs(): void {
+    for (const leg of [...this.legs.values()]) if (leg.queuedBytes > RESUME_BELOW) this.overflow(leg);
+    this.updateFlow();
   }
 
   /** A message too big: nothing more of it goes out, and the publisher is told. */
@@ -321,6 +373,15 @@ export class DataRelay {
       leg.queuedBytes -= typeof message === 'string' ? Buffer.byteLength(message) : message.length;
       if (!this.send(leg, message)) return;
     }
+    if (leg.lingering && leg.queue.length === 0) this.closeLeg(leg);
+    this.updateFlow();
+  }
+
+  /** Closes `leg` once its queue is sent (drain does it), or after LINGER_MS whatever is left. */
+  private lingerThenClose(leg: RelayLeg): void {
+    leg.lingering = true;
+    setTimeout(() => this.closeLeg(leg), LINGER_MS).unref();
+    this.drain(leg);
   }
 
   private send(leg: RelayLeg, message: Payload): boolean {
