@@ -11,6 +11,7 @@ import {
   ControlKind,
   decodeControl,
   decodeEnvelope,
+  encodeControl,
   encodeEnvelope,
   envelopeOverhead,
   EnvelopeFlag,
@@ -46,6 +47,8 @@ export const SESSION_HIGH_WATER = 1024 * 1024;
 /** Default bufferedAmountLowThreshold; the channel is refilled from our queue at this mark. */
 export const SESSION_LOW_WATER = 256 * 1024;
 const DEFAULT_RECEIPT_TIMEOUT_MS = 10_000;
+/** How long close() waits for the server to confirm it routed everything (End) before unpublishing anyway. */
+const END_TIMEOUT_MS = 10_000;
 
 /** Whether a sender stopped because its channel is full (the scheduler then holds lower priorities back). */
 export type PumpResult = 'congested' | 'idle';
@@ -122,6 +125,11 @@ export class DataChannelSender extends TypedEmitter<DataChannelSenderEvents> {
   #failure: string | null = null;
   /** close() was called: no new messages; durable ones already queued still go out. */
   #closing = false;
+  /** Durable close: End sent in band / answered by the server. */
+  #end: 'none' | 'sent' | 'confirmed' = 'none';
+  #endTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The server asked us to hold messages: a recipient is behind (durable sessions). */
+  #paused = false;
   #unpublished = false;
   #queue: Outgoing[] = [];
   #queuedBytes = 0;
@@ -284,7 +292,6 @@ export class DataChannelSender extends TypedEmitter<DataChannelSenderEvents> {
     this.#closing = true;
     this.#onClosed(this);
     if (this.reliability === 'lossy') this.#dropQueue('the sender was closed');
-    this.#track._setLowWaterMark(0); // to hear when the channel is empty
     this.#finishIfFlushed();
   }
 
@@ -302,7 +309,7 @@ export class DataChannelSender extends TypedEmitter<DataChannelSenderEvents> {
     if (!this.#ready || this.#failure !== null) return 'idle';
     while (this.#queue.length > 0) {
       if (this.#timer !== null) return 'idle'; // waiting for tokens
-      if (this.#track.bufferedAmount >= SESSION_HIGH_WATER) return 'congested';
+      if (this.#paused || this.#track.bufferedAmount >= SESSION_HIGH_WATER) return 'congested';
       const head = this.#queue[0] as Outgoing;
       const chunk = this.#nextChunk(head);
       if (chunk === null) {
@@ -405,20 +412,37 @@ export class DataChannelSender extends TypedEmitter<DataChannelSenderEvents> {
   #onNotice(data: ArrayBuffer): void {
     const envelope = decodeEnvelope(new Uint8Array(data));
     const control: Control | null = typeof envelope === 'string' ? null : decodeControl(envelope);
-    if (control === null) return;
-    if (control.kind === ControlKind.Rejected) {
-      this.#onRejected(control.sequence, control.code);
-      return;
+    switch (control?.kind) {
+      case ControlKind.Rejected:
+        this.#onRejected(control.sequence, control.code);
+        return;
+      case ControlKind.Pause:
+      case ControlKind.Resume:
+        this.#paused = control.kind === ControlKind.Pause;
+        if (!this.#paused) this.#schedule();
+        return;
+      case ControlKind.End:
+        if (this.#end === 'sent') {
+          this.#end = 'confirmed';
+          this.#finishIfFlushed();
+        }
+        return;
+      case ControlKind.Routed: {
+        const receipt = this.#receipts.get(control.sequence)?.receipt;
+        if (receipt) receipt.routed = { confirming: control.confirming, unconfirming: control.unconfirming };
+        break;
+      }
+      case ControlKind.Receipt: {
+        const receipt = this.#receipts.get(control.sequence)?.receipt;
+        const participant = control.from === null ? undefined : this.#participantAt(control.from);
+        if (receipt && participant) receipt.received.set(control.from as number, participant);
+        break;
+      }
+      default:
+        return;
     }
     const message = this.#receipts.get(control.sequence);
-    if (!message?.receipt) return;
-    if (control.kind === ControlKind.Routed) {
-      message.receipt.routed = { confirming: control.confirming, unconfirming: control.unconfirming };
-    } else if (control.from !== null) {
-      const participant = this.#participantAt(control.from);
-      if (participant) message.receipt.received.set(control.from, participant);
-    }
-    this.#maybeCompleteReceipt(message);
+    if (message) this.#maybeCompleteReceipt(message);
   }
 
   #onRejected(sequence: number, code: number): void {
@@ -451,14 +475,40 @@ export class DataChannelSender extends TypedEmitter<DataChannelSenderEvents> {
     queueMicrotask(() => this.emit('bufferedAmountLow'));
   }
 
-  /** After close(): unpublish once everything accepted is on the network (or could not be). */
+  /**
+   * After close(): unpublish once everything accepted went out (or could not). A durable session
+   * first sends End in band and waits for the server's End: all before it was then routed, so the
+   * unpublish (on signaling, a different path) cannot overtake the last messages.
+   */
   #finishIfFlushed(): void {
     if (!this.#closing || this.#unpublished) return;
-    const inFlight = this.#queue.length > 0 || this.#receipts.size > 0 || this.#track.bufferedAmount > 0;
-    if (inFlight && this.#failure === null) return;
+    if (this.#failure === null) {
+      if (this.#queue.length > 0 || this.#receipts.size > 0) return;
+      if (this.reliability === 'durable' && this.#ready && this.#end !== 'confirmed') {
+        if (this.#end === 'none') this.#sendEnd();
+        return;
+      }
+    }
     this.#unpublished = true;
+    if (this.#endTimer !== null) clearTimeout(this.#endTimer);
     this.#dropQueue(this.#failure ?? 'the sender was closed');
     this.#host.localParticipant.unpublishTrack(this.#track);
+  }
+
+  #sendEnd(): void {
+    this.#end = 'sent';
+    const confirmed = (): void => {
+      this.#end = 'confirmed';
+      this.#finishIfFlushed();
+    };
+    this.#endTimer = setTimeout(confirmed, END_TIMEOUT_MS);
+    try {
+      this.#track._send(encodeControl({ kind: ControlKind.End, sequence: this.#sequence }), (failure) => {
+        if (failure !== null) confirmed(); // the channel is gone: nothing more to wait for
+      });
+    } catch {
+      confirmed();
+    }
   }
 
   /** Settles once: durable rejects on error, lossy drops silently. */

@@ -203,7 +203,7 @@ describe('DataChannelSender', () => {
     await assert.rejects(sender.sendMessage(bytes(1)), (e: TwilioError) => e.code === DATA_CHANNEL_SEND_FAILED_CODE && /channel closed/.test(e.message));
   });
 
-  it('durable close(): what was accepted still goes out, in order, then the session ends; later sends reject', async () => {
+  it('durable close(): what was accepted still goes out, in order, then End; unpublished when the server answers End', async () => {
     const { feature, channels, accept, envelopes, localParticipant } = setup();
     const sender = feature.createSender({ channelId: 4 });
     const queued = [sender.sendMessage(bytes(1)), sender.sendMessage(bytes(2))]; // wait for the publication
@@ -213,10 +213,12 @@ describe('DataChannelSender', () => {
     accept();
     channels[0]!.open();
     await Promise.all(queued);
-    assert.deepEqual(envelopes(channels[0]!).map((e) => [...e.payload]), [[1], [2]]);
-    assert.equal(channels[0]!.readyState, 'open'); // still on its way
-    channels[0]!.drain();
-    assert.equal(channels[0]!.readyState, 'closed'); // unpublished once on the network
+    const sent = envelopes(channels[0]!);
+    assert.deepEqual(sent.slice(0, 2).map((e) => [...e.payload]), [[1], [2]]);
+    assert.deepEqual(decodeControl(sent[2]!), { kind: ControlKind.End, sequence: 2 });
+    assert.equal(channels[0]!.readyState, 'open'); // the server has not confirmed yet
+    channels[0]!.notice(encodeControl({ kind: ControlKind.End, sequence: 2 }));
+    assert.equal(channels[0]!.readyState, 'closed');
     assert.deepEqual(localParticipant.getState().tracks, []);
   });
 
@@ -350,6 +352,21 @@ describe('DataChannelSender', () => {
     assert.deepEqual(late.receivedBy, [carol]);
     assert.deepEqual(late.notConfirmed, [bob]);
     await assert.rejects(feature.createSender({ reliability: 'lossy' }).sendMessage(bytes(1), { receipt: true }), TypeError);
+  });
+
+  it('the server pauses a sender while a recipient is behind, and resumes it', async () => {
+    const { feature, channels, accept } = setup();
+    const sender = feature.createSender();
+    accept();
+    channels[0]!.open();
+    await tick();
+    channels[0]!.notice(encodeControl({ kind: ControlKind.Pause, sequence: 0 }));
+    const held = sender.sendMessage(bytes(1));
+    await tick();
+    assert.equal(channels[0]!.sent.length, 0);
+    channels[0]!.notice(encodeControl({ kind: ControlKind.Resume, sequence: 0 }));
+    await held;
+    assert.equal(channels[0]!.sent.length, 1);
   });
 
   it("the server's refusal rejects a message still in flight with its code", async () => {

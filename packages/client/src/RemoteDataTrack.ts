@@ -40,6 +40,9 @@ export interface SessionSink {
   close(): void;
 }
 
+/** How long an unsubscribed session's channel may take to close (delivering its last messages). */
+export const SESSION_LINGER_MS = 10_000;
+
 export class RemoteDataTrack extends TypedEmitter<RemoteDataTrackEvents> {
   readonly kind = 'data' as const;
   readonly sid: string;
@@ -96,13 +99,31 @@ export class RemoteDataTrack extends TypedEmitter<RemoteDataTrackEvents> {
     if (this.#isSession) this.#sink = sink;
   }
 
-  /** @internal */
+  /**
+   * @internal A session keeps delivering until its channel closes (bounded by SESSION_LINGER_MS):
+   * the server closes it after the last message, while the unsubscribe comes on signaling and can
+   * overtake those last messages.
+   */
   _unsubscribe(): void {
     this.#isSubscribed = false;
-    this.#receiver.detach();
     const sink = this.#sink;
     this.#sink = null;
-    sink?.close();
+    if (!sink || this.#receiver.closed) {
+      this.#receiver.detach();
+      sink?.close();
+      return;
+    }
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      this.#receiver.detach();
+      sink.close();
+    };
+    const timer = setTimeout(finish, SESSION_LINGER_MS);
+    this.#receiver.attach((data) => sink.message(data));
+    this.#receiver.onClose(finish);
   }
 
   /** @internal */
