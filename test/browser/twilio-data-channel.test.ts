@@ -15,6 +15,7 @@ let srv: TestServer;
 let pages: PageServer;
 let browser: Browser;
 let bot: Room | null = null;
+let alicePage: Page | null = null;
 
 interface ChannelLog {
   tracks: string[];
@@ -56,6 +57,7 @@ const logOf = (page: Page): Promise<ChannelLog> => page.evaluate(() => (window a
 
 test('the official SDK sees a session as a DataTrack and receives only what is addressed to it, without envelope', async () => {
   const alice = await join('alice');
+  alicePage = alice;
   const bob = await join('bob');
   bot = await connect(await srv.token('bot', ROOM), { name: ROOM, wsServer: srv.signalingUrl, tracks: [] });
   await waitFor(() => bot!.participants.size === 2, 'the bot sees alice and bob');
@@ -73,4 +75,19 @@ test('the official SDK sees a session as a DataTrack and receives only what is a
   assert.deepEqual((await logOf(bob)).messages, ['9,9'], 'bob never got the message addressed to alice');
   assert.deepEqual(pageErrors(alice), []);
   assert.deepEqual(pageErrors(bob), []);
+});
+
+test('the official SDK gets whole messages only (never a fragment of a large one), and retained values when it comes late', async () => {
+  assert.ok(bot && alicePage, 'runs after the first test');
+  const retaining = bot.dataChannel.createSender({ channelId: 8, retain: 1 });
+  await retaining.sendMessage(new Uint8Array([1]));
+  await retaining.sendMessage(new Uint8Array(1024 * 1024).fill(7)); // fragmented: never for the SDK
+  await retaining.sendMessage(new Uint8Array([2])); // whole, and the last value
+  await waitFor(async () => (await logOf(alicePage!)).messages.includes('2'), 'alice gets the last message', 15_000);
+  assert.deepEqual((await logOf(alicePage)).messages.slice(-2), ['1', '2'], 'no fragment in between');
+
+  const carol = await join('carol'); // subscribes after all of that
+  await waitFor(async () => (await logOf(carol)).messages.includes('2'), 'carol is replayed the last value', 15_000);
+  assert.deepEqual((await logOf(carol)).messages, ['2']);
+  assert.deepEqual(pageErrors(carol), []);
 });
