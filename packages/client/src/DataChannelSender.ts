@@ -44,6 +44,11 @@ export const DEFAULT_MAX_DURABLE_MESSAGE_BYTES = 16 * 1024 * 1024;
 export const FRAGMENT_BYTES = 64 * 1024;
 /** A sender hands more to its channel only while the channel holds less than this. */
 export const SESSION_HIGH_WATER = 1024 * 1024;
+/**
+ * Durable sessions: bytes handed to the channel that the server has not yet reported received
+ * (its Received notices). Bounds what is in flight where bufferedAmount cannot see it (SCTP).
+ */
+export const SESSION_WINDOW = 1024 * 1024;
 /** Default bufferedAmountLowThreshold; the channel is refilled from our queue at this mark. */
 export const SESSION_LOW_WATER = 256 * 1024;
 const DEFAULT_RECEIPT_TIMEOUT_MS = 10_000;
@@ -130,6 +135,9 @@ export class DataChannelSender extends TypedEmitter<DataChannelSenderEvents> {
   #endTimer: ReturnType<typeof setTimeout> | null = null;
   /** The server asked us to hold messages: a recipient is behind (durable sessions). */
   #paused = false;
+  /** Bytes handed to the channel, and the server's count of those received (both mod 2^32). */
+  #handedBytes = 0;
+  #receivedBytes = 0;
   #unpublished = false;
   #queue: Outgoing[] = [];
   #queuedBytes = 0;
@@ -309,7 +317,7 @@ export class DataChannelSender extends TypedEmitter<DataChannelSenderEvents> {
     if (!this.#ready || this.#failure !== null) return 'idle';
     while (this.#queue.length > 0) {
       if (this.#timer !== null) return 'idle'; // waiting for tokens
-      if (this.#paused || this.#track.bufferedAmount >= SESSION_HIGH_WATER) return 'congested';
+      if (this.#paused || this.#inFlight() >= SESSION_WINDOW || this.#track.bufferedAmount >= SESSION_HIGH_WATER) return 'congested';
       const head = this.#queue[0] as Outgoing;
       const chunk = this.#nextChunk(head);
       if (chunk === null) {
@@ -362,8 +370,14 @@ export class DataChannelSender extends TypedEmitter<DataChannelSenderEvents> {
     return { bytes, payloadBytes: size, last };
   }
 
+  /** Durable: bytes handed over that the server has not reported received. */
+  #inFlight(): number {
+    return this.reliability === 'durable' ? (this.#handedBytes - this.#receivedBytes) >>> 0 : 0;
+  }
+
   #handOver(message: Outgoing, bytes: Uint8Array, last: boolean): void {
     const sentUpTo = message.offset;
+    this.#handedBytes = (this.#handedBytes + bytes.byteLength) >>> 0;
     const done = (failure: string | null): void => {
       if (failure !== null) {
         if (!this.#track._hasOpenChannel) this.#fail('the channel closed');
@@ -380,6 +394,7 @@ export class DataChannelSender extends TypedEmitter<DataChannelSenderEvents> {
       this.#track._send(bytes, done);
     } catch (error) {
       // The negotiated size limit shrank below what was checked, or the channel's queue is full.
+      this.#handedBytes = (this.#handedBytes - bytes.byteLength) >>> 0;
       this.#dropFromQueue(message);
       this.#settle(message, error instanceof TwilioError ? error : new DataChannelSendError(this.channelId, String(error)));
     }
@@ -415,6 +430,10 @@ export class DataChannelSender extends TypedEmitter<DataChannelSenderEvents> {
     switch (control?.kind) {
       case ControlKind.Rejected:
         this.#onRejected(control.sequence, control.code);
+        return;
+      case ControlKind.Received:
+        this.#receivedBytes = control.sequence;
+        this.#schedule();
         return;
       case ControlKind.Pause:
       case ControlKind.Resume:

@@ -23,7 +23,7 @@ interface FakeChannel extends EventTarget {
   bufferedAmount: number;
   sent: Uint8Array[];
   open(): void;
-  /** The network took everything: bufferedAmount 0 and 'bufferedamountlow'. */
+  /** The network took everything and the server says so: bufferedAmount 0, Received, 'bufferedamountlow'. */
   drain(): void;
   /** A notice from the server on this (publisher's) channel. */
   notice(bytes: Uint8Array): void;
@@ -39,13 +39,16 @@ function setup(options: { maxMessageSize?: number } = {}) {
         init,
         readyState: 'connecting' as RTCDataChannelState,
         bufferedAmount: 0,
+        sentBytes: 0,
         sent: [] as Uint8Array[],
         send(data: Uint8Array) {
           channel.sent.push(new Uint8Array(data));
           channel.bufferedAmount += data.byteLength;
+          channel.sentBytes += data.byteLength;
         },
         drain() {
           channel.bufferedAmount = 0;
+          channel.notice(encodeControl({ kind: ControlKind.Received, sequence: channel.sentBytes >>> 0 }));
           channel.dispatchEvent(new Event('bufferedamountlow'));
         },
         notice(bytes: Uint8Array) {
@@ -352,6 +355,25 @@ describe('DataChannelSender', () => {
     assert.deepEqual(late.receivedBy, [carol]);
     assert.deepEqual(late.notConfirmed, [bob]);
     await assert.rejects(feature.createSender({ reliability: 'lossy' }).sendMessage(bytes(1), { receipt: true }), TypeError);
+  });
+
+  it('durable: at most a window (1 MiB) beyond what the server reported received is in flight', async () => {
+    const { feature, channels, accept } = setup();
+    const sender = feature.createSender();
+    accept();
+    channels[0]!.open();
+    await tick();
+    const channel = channels[0]!;
+    Object.defineProperty(channel, 'bufferedAmount', { get: () => 0, set: () => undefined }); // SCTP took it all
+    const sent = Array.from({ length: 10 }, () => sender.sendMessage(new Uint8Array(200 * 1024)));
+    assert.equal(channel.sent.length, 6); // the 6th passes 1 MiB
+    const firstThree = channel.sent.slice(0, 3).reduce((n, m) => n + m.byteLength, 0);
+    channel.notice(encodeControl({ kind: ControlKind.Received, sequence: firstThree }));
+    assert.equal(channel.sent.length, 9);
+    const all = channel.sent.reduce((n, m) => n + m.byteLength, 0);
+    channel.notice(encodeControl({ kind: ControlKind.Received, sequence: all }));
+    await Promise.all(sent);
+    assert.equal(channel.sent.length, 10);
   });
 
   it('the server pauses a sender while a recipient is behind, and resumes it', async () => {

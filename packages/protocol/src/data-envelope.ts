@@ -184,13 +184,20 @@ export const ControlKind = {
   Pause: 5,
   /** server -> sender: the recipients caught up; send again. */
   Resume: 6,
+  /**
+   * server -> sender (durable sessions): `sequence` holds the bytes received on this channel so far,
+   * mod 2^32. The sender keeps at most a window of bytes beyond it in flight: what sits in SCTP
+   * buffers is invisible to bufferedAmount, and without a window megabytes would be on their way
+   * before a Pause could act.
+   */
+  Received: 7,
 } as const;
 
 export type Control =
   | { kind: typeof ControlKind.Receipt; sequence: number; from: number | null }
   | { kind: typeof ControlKind.Routed; sequence: number; confirming: number[]; unconfirming: number[] }
   | { kind: typeof ControlKind.Rejected; sequence: number; code: number }
-  | { kind: typeof ControlKind.End | typeof ControlKind.Pause | typeof ControlKind.Resume; sequence: number };
+  | { kind: typeof ControlKind.End | typeof ControlKind.Pause | typeof ControlKind.Resume | typeof ControlKind.Received; sequence: number };
 
 /**
  * A control notice as an envelope. Routed payload: | kind | u16 n | n × u16 confirming | u16 × unconfirming |.
@@ -204,6 +211,7 @@ export function encodeControl(control: Control): Uint8Array {
     case ControlKind.End:
     case ControlKind.Pause:
     case ControlKind.Resume:
+    case ControlKind.Received:
       return encodeEnvelope({ ...base, recipients: [], payload: Uint8Array.of(control.kind) });
     case ControlKind.Routed: {
       const indexes = [...control.confirming, ...control.unconfirming];
@@ -244,6 +252,7 @@ export function decodeControl(e: Envelope): Control | null {
     case ControlKind.End:
     case ControlKind.Pause:
     case ControlKind.Resume:
+    case ControlKind.Received:
       return { kind: e.payload[0], sequence: e.sequence };
     default:
       return null;

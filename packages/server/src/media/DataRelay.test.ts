@@ -138,8 +138,12 @@ function envelopes(channel: FakeChannel): Envelope[] {
   });
 }
 
-/** The notices the publisher got back on its own channel. */
+/** The notices the publisher got back on its own channel (without the Received byte counts: allNotices has them). */
 function notices(source: FakeChannel): Control[] {
+  return allNotices(source).filter((n) => n.kind !== ControlKind.Received);
+}
+
+function allNotices(source: FakeChannel): Control[] {
   return envelopes(source).map((e) => {
     const control = decodeControl(e);
     assert.ok(control);
@@ -281,6 +285,19 @@ test('durable sessions: the publisher is paused while a recipient queues over 1 
   assert.deepEqual(notices(source).at(-1), { kind: ControlKind.Resume, sequence: 0 });
   assert.equal(envelopes(legs.bob).length, 5); // nobody was dropped
   relay.close();
+});
+
+test('durable sessions: the publisher hears the bytes received every 64 KiB (its window), plain relays and lossy sessions never', () => {
+  const { source } = session();
+  const chunk = msg(0, { text: 'x'.repeat(40 * 1024) });
+  source.deliver(chunk);
+  assert.deepEqual(allNotices(source), []); // 40 KiB: not yet
+  source.deliver(chunk);
+  assert.deepEqual(allNotices(source), [{ kind: ControlKind.Received, sequence: 2 * chunk.length }]);
+
+  const lossySession = session({ reliability: lossy });
+  for (let i = 0; i < 4; i++) lossySession.source.deliver(chunk);
+  assert.deepEqual(allNotices(lossySession.source), []);
 });
 
 test('a pause that lasts too long ends the recipient that holds it, and the publisher resumes', async () => {

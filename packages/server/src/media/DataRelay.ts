@@ -158,6 +158,7 @@ export class DataRelay {
       options.session && this.reliable
         ? new SenderFlow({
             notify: (pause) => this.toPublisher(encodeControl({ kind: pause ? ControlKind.Pause : ControlKind.Resume, sequence: 0 })),
+            acknowledge: (bytes) => this.toPublisher(encodeControl({ kind: ControlKind.Received, sequence: bytes })),
             onStuck: () => this.endStuckLegs(),
             ...(options.maxPauseMs ? { maxPauseMs: options.maxPauseMs } : {}),
           })
@@ -165,8 +166,12 @@ export class DataRelay {
     // node-datachannel hands binary messages over as Buffers; wrap (never copy) anything else.
     source.onMessage((message) => {
       const payload = typeof message === 'string' || Buffer.isBuffer(message) ? message : Buffer.from(message);
-      if (options.session) this.route(payload);
-      else this.relay(payload);
+      if (options.session) {
+        this.flow?.received(typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length);
+        this.route(payload);
+      } else {
+        this.relay(payload);
+      }
     });
   }
 
