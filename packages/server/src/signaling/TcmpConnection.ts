@@ -70,6 +70,9 @@ export class TcmpConnection extends EventEmitter<TcmpConnectionEvents> {
   }
 
   private onText(text: string): void {
+    // A frame can still arrive after we closed (it was in flight): a new receive timer for it would
+    // keep the process alive for 3 heartbeats, for a connection that is gone.
+    if (this.closed) return;
     this.armReceiveTimer();
     const parsed = parseClientFrame(text);
     if (!parsed.ok) return this.bad(parsed.reason);
