@@ -16,7 +16,6 @@
  * --kbps=N caps the 1 KiB streams of rows 1 and 3 with the sender's bitrateInKbps (default: no cap,
  * only bufferedAmount pacing). Any failed check is printed and makes the exit code 1.
  */
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -32,6 +31,7 @@ import {
   type Room,
 } from '@plaza/client';
 import { createAccessToken, loadOrCreateCredentials, PlazaServer } from '@plaza/server';
+import { startPlazaChild } from './plaza-child.js';
 
 const quick = process.argv.includes('--quick');
 const inProcess = process.argv.includes('--in-process');
@@ -76,30 +76,8 @@ async function startInProcess(): Promise<BenchServer> {
 }
 
 async function startChild(): Promise<BenchServer> {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=development', '--import', 'tsx', 'packages/server/src/cli.ts', 'serve', '--port', '0', '--rtc-port', '0', '--host', '127.0.0.1', '--rtc-bind', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'warn'],
-    { stdio: ['ignore', 'inherit', 'pipe'] },
-  );
-  const url = await new Promise<string>((resolve, reject) => {
-    let err = '';
-    child.stderr.on('data', (c: Buffer) => {
-      err += c.toString();
-      const m = /signaling (ws:\/\/\S+?),? /.exec(err);
-      if (m?.[1]) resolve(m[1]);
-    });
-    child.once('exit', () => reject(new Error(`plaza serve exited:\n${err}`)));
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return {
-    url,
-    childPid: child.pid ?? null,
-    plaza: null,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  const child = await startPlazaChild(dataDir);
+  return { url: child.url, childPid: child.pid, plaza: null, stop: child.stop };
 }
 
 /** CPU seconds (user + system) of the server: the child's, or this whole process's. */
