@@ -55,8 +55,12 @@ const DEFAULT_RECEIPT_TIMEOUT_MS = 10_000;
 /** How long close() waits for the server to confirm it routed everything (End) before unpublishing anyway. */
 const END_TIMEOUT_MS = 10_000;
 
-/** Whether a sender stopped because its channel is full (the scheduler then holds lower priorities back). */
-export type PumpResult = 'congested' | 'idle';
+/**
+ * Why a sender stopped: 'congested' = its channel (or window) is full, so lower priorities are held
+ * back for it; 'held' = the server paused it for a slow recipient of its own, which is no reason
+ * to hold other sessions; 'idle' = nothing it can send now.
+ */
+export type PumpResult = 'congested' | 'held' | 'idle';
 
 export type DataChannelSenderEvents = {
   /** bufferedAmount fell to bufferedAmountLowThreshold or below (after having been above it). */
@@ -239,6 +243,8 @@ export class DataChannelSender extends TypedEmitter<DataChannelSenderEvents> {
     const payload = toBytes(data);
     if (payload === null) return Promise.reject(new TypeError('sendMessage() takes a Uint8Array (or ArrayBuffer / ArrayBufferView)'));
     if (options.receipt && this.reliability !== 'durable') return Promise.reject(new TypeError('receipts are for durable sessions'));
+    const timeout = options.receiptTimeoutMs;
+    if (timeout !== undefined && !(Number.isFinite(timeout) && timeout >= 0)) return Promise.reject(new RangeError('receiptTimeoutMs must be a finite number >= 0'));
     if (this.#failure === null && this.#ready && !this.#track._hasOpenChannel) this.#fail('the channel closed');
     if (this.#closing || this.#failure !== null) {
       return this.#notSent(new DataChannelSendError(this.channelId, this.#failure ?? 'the sender was closed'));
@@ -317,7 +323,8 @@ export class DataChannelSender extends TypedEmitter<DataChannelSenderEvents> {
     if (!this.#ready || this.#failure !== null) return 'idle';
     while (this.#queue.length > 0) {
       if (this.#timer !== null) return 'idle'; // waiting for tokens
-      if (this.#paused || this.#inFlight() >= SESSION_WINDOW || this.#track.bufferedAmount >= SESSION_HIGH_WATER) return 'congested';
+      if (this.#paused) return 'held';
+      if (this.#inFlight() >= SESSION_WINDOW || this.#track.bufferedAmount >= SESSION_HIGH_WATER) return 'congested';
       const head = this.#queue[0] as Outgoing;
       const chunk = this.#nextChunk(head);
       if (chunk === null) {
@@ -372,32 +379,49 @@ export class DataChannelSender extends TypedEmitter<DataChannelSenderEvents> {
 
   /** Durable: bytes handed over that the server has not reported received. */
   #inFlight(): number {
-    return this.reliability === 'durable' ? (this.#handedBytes - this.#receivedBytes) >>> 0 : 0;
+    // Signed: a count ahead of ours (it should not be) must not read as 4 GiB in flight.
+    return this.reliability === 'durable' ? Math.max(0, (this.#handedBytes - this.#receivedBytes) | 0) : 0;
   }
 
   #handOver(message: Outgoing, bytes: Uint8Array, last: boolean): void {
     const sentUpTo = message.offset;
-    this.#handedBytes = (this.#handedBytes + bytes.byteLength) >>> 0;
+    let handed = false;
     const done = (failure: string | null): void => {
       if (failure !== null) {
         if (!this.#track._hasOpenChannel) this.#fail('the channel closed');
-        this.#settle(message, new DataChannelSendError(this.channelId, failure));
+        this.#abandon(message, new DataChannelSendError(this.channelId, failure));
         return;
       }
       if (message.settled) return;
-      message.onProgress?.(sentUpTo, message.payload.byteLength);
+      if (message.onProgress) {
+        try {
+          message.onProgress(sentUpTo, message.payload.byteLength);
+        } catch (error) {
+          // The app's callback must not break the sender (it runs inside the hand-over).
+          this.#log.warn(`DataChannel ${this.channelId}: onProgress threw:`, error);
+        }
+      }
       if (!last) return;
       if (message.receipt) this.#receiptSent(message);
       else this.#settle(message, null);
     };
     try {
       this.#track._send(bytes, done);
+      handed = true;
     } catch (error) {
       // The negotiated size limit shrank below what was checked, or the channel's queue is full.
-      this.#handedBytes = (this.#handedBytes - bytes.byteLength) >>> 0;
-      this.#dropFromQueue(message);
-      this.#settle(message, error instanceof TwilioError ? error : new DataChannelSendError(this.channelId, String(error)));
+      this.#abandon(message, error instanceof TwilioError ? error : new DataChannelSendError(this.channelId, String(error)));
     }
+    if (handed) this.#handedBytes = (this.#handedBytes + bytes.byteLength) >>> 0;
+  }
+
+  /** A message that will not (all) go out: out of the queue and the receipts, settled. */
+  #abandon(message: Outgoing, error: TwilioError): void {
+    this.#dropFromQueue(message);
+    if (this.#receipts.get(message.sequence) === message) this.#receipts.delete(message.sequence);
+    if (message.receipt?.timer) clearTimeout(message.receipt.timer);
+    this.#settle(message, error);
+    this.#finishIfFlushed();
   }
 
   /** The message is out: wait for the receipts (Routed names whom), at most the timeout. */
@@ -421,6 +445,7 @@ export class DataChannelSender extends TypedEmitter<DataChannelSenderEvents> {
     const owed = wait.routed ? [...wait.routed.confirming.filter((i) => !wait.received.has(i)), ...wait.routed.unconfirming] : this.#everyoneOr(wait.intended);
     const notConfirmed = owed.map((index) => this.#participantAt(index)).filter((p): p is RemoteParticipant => p !== undefined);
     this.#settle(message, null, { sequenceNumber: message.sequence, receivedBy: [...wait.received.values()], notConfirmed });
+    this.#finishIfFlushed(); // a close() may have been waiting for this receipt
   }
 
   /** A notice from the server on our channel: receipts, whom a message was routed to, refusals. */
@@ -589,9 +614,13 @@ export class DataChannelSender extends TypedEmitter<DataChannelSenderEvents> {
     return this.#track._maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
   }
 
-  /** The largest payload one envelope to `recipients` recipients carries whole. */
+  /**
+   * The largest payload one envelope to `recipients` recipients carries whole, on both hops: the
+   * server re-encodes lossy messages with `previous` (4 bytes) for each receiver.
+   */
   #singleMessageCapacity(recipients: number): number {
-    return this.#channelMax() - envelopeOverhead(Math.min(recipients, MAX_RECIPIENTS), WHOLE_MESSAGE);
+    const flags = this.reliability === 'lossy' ? WHOLE_MESSAGE | EnvelopeFlag.Previous : WHOLE_MESSAGE;
+    return this.#channelMax() - envelopeOverhead(Math.min(recipients, MAX_RECIPIENTS), flags);
   }
 
   /** Everyone in the room for an empty list, else the list. */

@@ -391,6 +391,61 @@ describe('DataChannelSender', () => {
     assert.equal(channels[0]!.sent.length, 1);
   });
 
+  it('close() with a receipt still awaited ends the session once the receipt is settled', async () => {
+    const { feature, channels, accept, envelopes } = setup();
+    const sender = feature.createSender();
+    accept();
+    channels[0]!.open();
+    await tick();
+    const receipt = sender.sendMessage(bytes(1), { receipt: true, receiptTimeoutMs: 20 });
+    sender.close();
+    await receipt; // times out: nobody confirmed
+    const last = envelopes(channels[0]!).at(-1)!;
+    assert.deepEqual(decodeControl(last), { kind: ControlKind.End, sequence: 1 });
+  });
+
+  it('an onProgress that throws breaks neither the message nor the sender', async () => {
+    const { feature, channels, accept } = setup();
+    const sender = feature.createSender();
+    accept();
+    channels[0]!.open();
+    await tick();
+    await sender.sendMessage(new Uint8Array(300 * 1024), {
+      onProgress: () => {
+        throw new Error('app bug');
+      },
+    });
+    channels[0]!.drain();
+    await sender.sendMessage(bytes(2));
+    assert.equal(channels[0]!.sent.length, 6); // 5 fragments, then the next message
+  });
+
+  it('a Received count ahead of what was sent does not read as a full window', async () => {
+    const { feature, channels, accept } = setup();
+    const sender = feature.createSender();
+    accept();
+    channels[0]!.open();
+    await tick();
+    channels[0]!.notice(encodeControl({ kind: ControlKind.Received, sequence: 5000 }));
+    await sender.sendMessage(bytes(1));
+    assert.equal(channels[0]!.sent.length, 1);
+  });
+
+  it("a high sender the server paused does not hold normal senders back; lossy messages leave room for the server's previous", async () => {
+    const { feature, channels, accept } = setup();
+    const high = feature.createSender({ channelId: 1, priority: 'high' });
+    const normal = feature.createSender({ channelId: 2 });
+    const lossy = feature.createSender({ channelId: 3, reliability: 'lossy' });
+    accept();
+    for (const channel of channels) channel.open();
+    await tick();
+    channels[0]!.notice(encodeControl({ kind: ControlKind.Pause, sequence: 0 }));
+    void high.sendMessage(bytes(1));
+    await normal.sendMessage(bytes(2));
+    assert.equal(channels[1]!.sent.length, 1);
+    assert.equal(lossy.maxMessageSizeInBytes, 262144 - 8 - 4);
+  });
+
   it("the server's refusal rejects a message still in flight with its code", async () => {
     const { feature, channels, accept } = setup();
     const sender = feature.createSender();
@@ -508,6 +563,19 @@ describe('DataChannelReceiver', () => {
     deliver(9, bytes(9), WHOLE | EnvelopeFlag.Previous, { previous: 7 }); // 7 was for us and is missing
     assert.deepEqual(gaps, [{ lastReceived: 5, nextReceived: 9 }]);
     assert.equal(r.gaps, 1);
+  });
+
+  it("the server's End (in band, behind the last message) closes the session", () => {
+    const { r, deliver, closed } = receiver();
+    const events: string[] = [];
+    r.on('message', (m) => events.push(`message ${m.sequenceNumber}`));
+    r.on('close', () => events.push('close'));
+    deliver(0, bytes(0));
+    const end = encodeControl({ kind: ControlKind.End, sequence: 0 });
+    r._sink.message(end.buffer.slice(end.byteOffset, end.byteOffset + end.byteLength) as ArrayBuffer);
+    deliver(1, bytes(1)); // nothing after End
+    assert.deepEqual(events, ['message 0', 'close']);
+    assert.equal(closed(), 1);
   });
 
   it('replayed messages are marked and never confirmed', () => {

@@ -97,6 +97,7 @@ export class DataTrackReceiver {
   }
 
   close(): void {
+    this.#closed = true; // by us: nothing more is coming
     this.#handler = null;
     this.#buffer = [];
     try {

@@ -279,8 +279,9 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#sessionTimer = null;
     this.#transport.disconnect(error);
     this.#pc.close();
-    for (const participant of this.participants.values()) participant._unsubscribeAll();
+    // Receivers first: closed by us, a session has nothing more to wait for when unsubscribed.
     this.#subscriptions.close();
+    for (const participant of this.participants.values()) participant._unsubscribeAll();
     this.dataChannel._close('the room disconnected');
     this.localParticipant._disconnect(error);
     if (error) this.#log.info(`Disconnected: ${error.code} ${error.message}`);

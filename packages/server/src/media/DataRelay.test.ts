@@ -253,7 +253,7 @@ test("the publisher's End is answered with End once everything before it was rou
   assert.equal(legs.alice.sent.length, 1); // the message, not the notice
 });
 
-test('closing a reliable relay: a leg still holding messages sends them first, then closes', () => {
+test('closing a session relay: each Plaza leg gets End behind its last message; a leg still holding messages sends them first, then closes', () => {
   const { source, relay, legs } = session();
   let buffered = 0;
   legs.alice.bufferedAmount = () => buffered;
@@ -261,11 +261,13 @@ test('closing a reliable relay: a leg still holding messages sends them first, t
   source.deliver(msg(0));
   source.deliver(msg(1));
   relay.close();
-  assert.equal(legs.bob.closedByRelay, true); // nothing pending: closed at once
+  assert.equal(legs.bob.closedByRelay, true); // nothing pending: End, then closed at once
+  assert.deepEqual(envelopes(legs.bob).map((e) => decodeControl(e)?.kind ?? e.sequence), [0, 1, ControlKind.End]);
+  assert.equal(legs.sdk.sent.length, 2); // the official SDK never sees a notice
   assert.equal(legs.alice.closedByRelay, false);
   buffered = 0;
   legs.alice.low();
-  assert.deepEqual(envelopes(legs.alice).map((e) => e.sequence), [0, 1]);
+  assert.deepEqual(envelopes(legs.alice).map((e) => decodeControl(e)?.kind ?? e.sequence), [0, 1, ControlKind.End]);
   assert.equal(legs.alice.closedByRelay, true);
 });
 
@@ -287,11 +289,12 @@ test('durable sessions: the publisher is paused while a recipient queues over 1 
   relay.close();
 });
 
-test('durable sessions: the publisher hears the bytes received every 64 KiB (its window), plain relays and lossy sessions never', () => {
+test('durable sessions: the publisher hears the data bytes received every 64 KiB (its window); lossy sessions never', () => {
   const { source } = session();
   const chunk = msg(0, { text: 'x'.repeat(40 * 1024) });
   source.deliver(chunk);
   assert.deepEqual(allNotices(source), []); // 40 KiB: not yet
+  source.deliver(Buffer.from('a string is not counted, the sender does not count it either'));
   source.deliver(chunk);
   assert.deepEqual(allNotices(source), [{ kind: ControlKind.Received, sequence: 2 * chunk.length }]);
 

@@ -2,7 +2,8 @@
  * Fans one published DataTrack out to its subscribers: every message that arrives on the
  * publisher's channel is sent on each subscriber's channel, string as string, binary as binary.
  *
- * Backpressure (the publisher is never stalled; one slow subscriber never delays the others):
+ * Backpressure for DataTracks (the publisher is never stalled; one slow subscriber never delays the
+ * others; durable sessions differ, see SenderFlow below):
  * - A leg sends straight through while its channel's bufferedAmount is under HIGH_WATER.
  * - Above it, a reliable track queues for that leg and drains on bufferedAmountLow. When a leg's
  *   queue passes `queueLimitBytes`, that one subscription is ended (`onOverflow`): delivering late
@@ -166,12 +167,8 @@ export class DataRelay {
     // node-datachannel hands binary messages over as Buffers; wrap (never copy) anything else.
     source.onMessage((message) => {
       const payload = typeof message === 'string' || Buffer.isBuffer(message) ? message : Buffer.from(message);
-      if (options.session) {
-        this.flow?.received(typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length);
-        this.route(payload);
-      } else {
-        this.relay(payload);
-      }
+      if (options.session) this.route(payload);
+      else this.relay(payload);
     });
   }
 
@@ -221,9 +218,13 @@ export class DataRelay {
     if (this.closed) return;
     this.closed = true;
     this.flow?.dispose();
+    const end = this.options.session ? Buffer.from(encodeControl({ kind: ControlKind.End, sequence: 0 })) : null;
     for (const leg of this.legs.values()) {
-      // A reliable leg first delivers what it holds (a durable session's last messages), then
-      // closes: its channel's close reaches the subscriber after the data, so nothing is cut off.
+      // A Plaza receiver hears End in band, behind the last message: a channel's close can reach
+      // its app before the messages ahead of it (node-datachannel delivers the two on separate
+      // queues), so End, not the close, is what tells it the session is over and complete.
+      if (end && leg.open && !leg.closed && leg.subscriber.envelopes) this.deliver(leg, end);
+      // A reliable leg first delivers what it holds (a durable session's last messages), then closes.
       if (this.reliable && leg.queue.length > 0 && !leg.closed) this.lingerThenClose(leg);
       else this.closeLeg(leg);
     }
@@ -250,6 +251,8 @@ export class DataRelay {
       else this.invalidMessages++;
       return;
     }
+    // Counted as the sender counts: its data envelopes (not notices, not what is malformed).
+    this.flow?.received(message.length);
     const { flags, sequence } = envelope;
     const starts = (flags & EnvelopeFlag.FragmentStart) !== 0; // a whole message, or its first fragment
     const upstreamGap = starts && this.lastIn !== null && sequence !== ((this.lastIn + 1) >>> 0);
