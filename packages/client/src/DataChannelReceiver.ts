@@ -139,7 +139,11 @@ export class DataChannelReceiver extends TypedEmitter<DataChannelReceiverEvents>
     }
     if ((envelope.flags & EnvelopeFlag.Control) !== 0) {
       // The server's End comes behind the session's last message: the session is over and complete.
-      if (decodeControl(envelope)?.kind === ControlKind.End) this.#close();
+      // Answering it lets the server close the channel knowing nothing is left in flight.
+      if (decodeControl(envelope)?.kind === ControlKind.End) {
+        this.track._receiver.sendUpstream(encodeControl({ kind: ControlKind.End, sequence: envelope.sequence }));
+        this.#close();
+      }
       return;
     }
     if ((envelope.flags & WHOLE_MESSAGE) === WHOLE_MESSAGE) {

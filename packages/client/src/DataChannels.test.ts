@@ -565,8 +565,8 @@ describe('DataChannelReceiver', () => {
     assert.equal(r.gaps, 1);
   });
 
-  it("the server's End (in band, behind the last message) closes the session", () => {
-    const { r, deliver, closed } = receiver();
+  it("the server's End (in band, behind the last message) closes the session, and is answered", () => {
+    const { r, deliver, closed, upstream } = receiver();
     const events: string[] = [];
     r.on('message', (m) => events.push(`message ${m.sequenceNumber}`));
     r.on('close', () => events.push('close'));
@@ -576,6 +576,7 @@ describe('DataChannelReceiver', () => {
     deliver(1, bytes(1)); // nothing after End
     assert.deepEqual(events, ['message 0', 'close']);
     assert.equal(closed(), 1);
+    assert.deepEqual(decodeControl(decodeEnvelope(upstream[0]!) as Envelope), { kind: ControlKind.End, sequence: 0 });
   });
 
   it('replayed messages are marked and never confirmed', () => {

@@ -37,6 +37,7 @@ export class DataTrackReceiver {
   #handler: ((data: DataMessage) => void) | null = null;
   #closeHandlers: Array<() => void> = [];
   #closed = false;
+  #closedLocally = false;
 
   constructor(channel: ReceivableChannel, log: Logger) {
     this.#channel = channel;
@@ -61,6 +62,15 @@ export class DataTrackReceiver {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /**
+   * Closed by us (close()): nothing more will arrive. A close from the other side can still be
+   * followed by its last messages: node-datachannel reports the close and the messages on separate
+   * queues, so the close may overtake them.
+   */
+  get closedLocally(): boolean {
+    return this.#closedLocally;
   }
 
   /** Delivers buffered messages, then every new one, to `handler`. */
@@ -98,6 +108,7 @@ export class DataTrackReceiver {
 
   close(): void {
     this.#closed = true; // by us: nothing more is coming
+    this.#closedLocally = true;
     this.#handler = null;
     this.#buffer = [];
     try {

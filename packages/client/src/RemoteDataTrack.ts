@@ -109,7 +109,7 @@ export class RemoteDataTrack extends TypedEmitter<RemoteDataTrackEvents> {
     this.#isSubscribed = false;
     const sink = this.#sink;
     this.#sink = null;
-    if (!sink || this.#receiver.closed) {
+    if (!sink || this.#receiver.closedLocally) {
       this.#receiver.detach();
       sink?.close();
       return;

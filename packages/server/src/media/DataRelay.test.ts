@@ -253,7 +253,7 @@ test("the publisher's End is answered with End once everything before it was rou
   assert.equal(legs.alice.sent.length, 1); // the message, not the notice
 });
 
-test('closing a session relay: each Plaza leg gets End behind its last message; a leg still holding messages sends them first, then closes', () => {
+test('closing a session relay: each Plaza leg gets End behind its last message and closes when it answers End; the SDK leg closes at once', () => {
   const { source, relay, legs } = session();
   let buffered = 0;
   legs.alice.bufferedAmount = () => buffered;
@@ -261,13 +261,17 @@ test('closing a session relay: each Plaza leg gets End behind its last message; 
   source.deliver(msg(0));
   source.deliver(msg(1));
   relay.close();
-  assert.equal(legs.bob.closedByRelay, true); // nothing pending: End, then closed at once
-  assert.deepEqual(envelopes(legs.bob).map((e) => decodeControl(e)?.kind ?? e.sequence), [0, 1, ControlKind.End]);
+  assert.equal(legs.sdk.closedByRelay, true);
   assert.equal(legs.sdk.sent.length, 2); // the official SDK never sees a notice
-  assert.equal(legs.alice.closedByRelay, false);
+  assert.deepEqual(envelopes(legs.bob).map((e) => decodeControl(e)?.kind ?? e.sequence), [0, 1, ControlKind.End]);
+  assert.equal(legs.bob.closedByRelay, false); // until bob says he has it all
+  legs.bob.deliver(Buffer.from(encodeControl({ kind: ControlKind.End, sequence: 0 })));
+  assert.equal(legs.bob.closedByRelay, true);
   buffered = 0;
   legs.alice.low();
   assert.deepEqual(envelopes(legs.alice).map((e) => decodeControl(e)?.kind ?? e.sequence), [0, 1, ControlKind.End]);
+  assert.equal(legs.alice.closedByRelay, false);
+  legs.alice.deliver(Buffer.from(encodeControl({ kind: ControlKind.End, sequence: 0 })));
   assert.equal(legs.alice.closedByRelay, true);
 });
 

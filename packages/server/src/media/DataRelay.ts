@@ -63,7 +63,7 @@ import { FragmentGate } from './FragmentGate.js';
 import type { DataChannelReliability } from './PeerEndpoint.js';
 import { ReceiptLedger } from './ReceiptLedger.js';
 import { SenderFlow, RESUME_BELOW } from './SenderFlow.js';
-import { MAX_RETAINED_BYTES, SessionRetention } from './SessionRetention.js';
+import { MAX_RETAINED_BYTES, SessionRetention, type RetentionBudget } from './SessionRetention.js';
 
 /** Send directly below this many buffered bytes; also the drain threshold. */
 const HIGH_WATER = 1024 * 1024;
@@ -84,6 +84,8 @@ class RelayLeg {
   dropped = 0;
   /** The relay closed: send what is queued, then close. */
   lingering = false;
+  /** The relay closed and sent End: the leg closes when the subscriber answers End (or LINGER_MS). */
+  awaitingEnd = false;
   /** Lossy sessions: the sequence of the last message addressed to this leg (sent or dropped). */
   lastAddressed: number | null = null;
 
@@ -111,6 +113,8 @@ export interface DataRelayOptions {
   maxMessageBytes?: number;
   /** Durable sessions: the longest a recipient may hold the publisher paused. Default MAX_PAUSE_MS. */
   maxPauseMs?: number;
+  /** Shared by the sessions one participant publishes (bounds their retention together). */
+  retentionBudget?: RetentionBudget;
   /** Sessions: broadcasts replayed to late subscribers (plaza_channel.retain); none if unset. */
   retain?: number;
   log: Logger;
@@ -153,7 +157,7 @@ export class DataRelay {
     // Bounded by the leg queue too, so replaying to a new (empty) leg can never overflow it.
     this.retention =
       options.session && options.retain
-        ? new SessionRetention(Math.min(options.retain, MAX_RETAINED_MESSAGES), Math.min(MAX_RETAINED_BYTES, options.queueLimitBytes))
+        ? new SessionRetention(Math.min(options.retain, MAX_RETAINED_MESSAGES), Math.min(MAX_RETAINED_BYTES, options.queueLimitBytes), options.retentionBudget)
         : null;
     this.flow =
       options.session && this.reliable
@@ -218,15 +222,24 @@ export class DataRelay {
     if (this.closed) return;
     this.closed = true;
     this.flow?.dispose();
+    this.retention?.clear();
     const end = this.options.session ? Buffer.from(encodeControl({ kind: ControlKind.End, sequence: 0 })) : null;
     for (const leg of this.legs.values()) {
       // A Plaza receiver hears End in band, behind the last message: a channel's close can reach
       // its app before the messages ahead of it (node-datachannel delivers the two on separate
       // queues), so End, not the close, is what tells it the session is over and complete.
-      if (end && leg.open && !leg.closed && leg.subscriber.envelopes) this.deliver(leg, end);
-      // A reliable leg first delivers what it holds (a durable session's last messages), then closes.
-      if (this.reliable && leg.queue.length > 0 && !leg.closed) this.lingerThenClose(leg);
-      else this.closeLeg(leg);
+      if (end && leg.open && !leg.closed && leg.subscriber.envelopes) {
+        // And it answers End once it has it: closing the channel before could still cut off what
+        // is in flight to it (closing does not wait for the subscriber to have the data).
+        this.deliver(leg, end);
+        leg.awaitingEnd = true;
+        this.lingerThenClose(leg);
+      } else if (this.reliable && leg.queue.length > 0 && !leg.closed) {
+        // A reliable leg first delivers what it holds (a durable session's last messages), then closes.
+        this.lingerThenClose(leg);
+      } else {
+        this.closeLeg(leg);
+      }
     }
     this.legs.clear();
     try {
@@ -335,6 +348,10 @@ export class DataRelay {
     const envelope = typeof message === 'string' ? null : decodeEnvelope(Buffer.isBuffer(message) ? message : new Uint8Array(message));
     const control = envelope !== null && typeof envelope !== 'string' ? decodeControl(envelope) : null;
     const from = leg.subscriber.index;
+    if (control?.kind === ControlKind.End && leg.awaitingEnd) {
+      this.closeLeg(leg); // it has everything
+      return;
+    }
     if (this.closed || control?.kind !== ControlKind.Receipt || !this.receipts.confirm(control.sequence, from)) {
       this.ignoredUpstream++;
       return;
@@ -381,7 +398,7 @@ export class DataRelay {
       leg.queuedBytes -= typeof message === 'string' ? Buffer.byteLength(message) : message.length;
       if (!this.send(leg, message)) return;
     }
-    if (leg.lingering && leg.queue.length === 0) this.closeLeg(leg);
+    if (leg.lingering && !leg.awaitingEnd && leg.queue.length === 0) this.closeLeg(leg);
     this.updateFlow();
   }
 

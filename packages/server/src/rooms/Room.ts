@@ -118,6 +118,7 @@ export class Room extends EventEmitter<RoomEvents> {
     clearTimeout(this.durationTimers.get(participant));
     this.durationTimers.delete(participant);
     for (const pub of participant.publications.values()) {
+      pub.relay?.close(); // first: its legs end gracefully (see removePublication)
       this.dropSubscriptionsTo(pub, 'publisher-left');
       if (pub.ready) this.emit('trackRemoved', participant, pub);
     }
@@ -246,6 +247,7 @@ export class Room extends EventEmitter<RoomEvents> {
     pub.attachDataChannel(channel, {
       queueLimitBytes: this.options.relayQueueLimitBytes,
       maxMessageBytes: this.options.dataMaxMessageBytes,
+      retentionBudget: participant.retentionBudget,
       log: this.log,
       onOverflow: (key) => this.dropSlowSubscriber(pub, key),
     });
@@ -273,6 +275,10 @@ export class Room extends EventEmitter<RoomEvents> {
   private removePublication(participant: Participant, pub: Publication): void {
     if (pub.ready) this.emit('trackRemoved', participant, pub);
     participant.publications.delete(pub.clientId);
+    // The relay first: it ends each leg gracefully (a durable session's last messages and End reach
+    // the subscriber before its channel closes). Dropping the subscriptions first would close
+    // every leg at once and cut off what is still in flight.
+    pub.relay?.close();
     this.dropSubscriptionsTo(pub, 'unpublished');
     pub.close('unpublished');
     participant.revision++;
