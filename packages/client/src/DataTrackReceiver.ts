@@ -65,9 +65,9 @@ export class DataTrackReceiver {
   }
 
   /**
-   * Closed by us (close()): nothing more will arrive. A close from the other side can still be
-   * followed by its last messages: node-datachannel reports the close and the messages on separate
-   * queues, so the close may overtake them.
+   * Closed by us (close()): nothing more will arrive. A close from the other side is a separate
+   * event from the messages, with no promise of ordering against them: a session waits briefly
+   * for its last messages (and End) after it.
    */
   get closedLocally(): boolean {
     return this.#closedLocally;

@@ -125,7 +125,7 @@ export class RemoteDataTrack extends TypedEmitter<RemoteDataTrackEvents> {
     const timer = setTimeout(finish, SESSION_LINGER_MS);
     this.#receiver.attach((data) => sink.message(data));
     // The server's in-band End closes the session first (DataChannelReceiver). The channel's close
-    // can overtake the last messages (separate native callback queues): give them a moment.
+    // is a separate event with no promise of ordering against the last messages: give them a moment.
     this.#receiver.onClose(() => setTimeout(finish, CLOSE_GRACE_MS));
   }
 

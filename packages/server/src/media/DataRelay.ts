@@ -225,9 +225,9 @@ export class DataRelay {
     this.retention?.clear();
     const end = this.options.session ? Buffer.from(encodeControl({ kind: ControlKind.End, sequence: 0 })) : null;
     for (const leg of this.legs.values()) {
-      // A Plaza receiver hears End in band, behind the last message: a channel's close can reach
-      // its app before the messages ahead of it (node-datachannel delivers the two on separate
-      // queues), so End, not the close, is what tells it the session is over and complete.
+      // A Plaza receiver hears End in band, behind the last message: End, not the channel's close
+      // (a separate event, with no promise of ordering against the messages), tells it the
+      // session is over and complete.
       if (end && leg.open && !leg.closed && leg.subscriber.envelopes) {
         // And it answers End once it has it: closing the channel before could still cut off what
         // is in flight to it (closing does not wait for the subscriber to have the data).
