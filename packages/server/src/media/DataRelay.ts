@@ -278,10 +278,10 @@ export class DataRelay {
     const whole = (flags & WHOLE_MESSAGE) === WHOLE_MESSAGE;
     const stampPrevious = this.lossy && starts;
     let shared: Buffer | null = null; // built once, shared by every Plaza recipient without `previous`
-    const byPrevious = new Map<number, Buffer>(); // lossy: one encoding per distinct `previous`
+    const byPrevious = stampPrevious ? new Map<number, Buffer>() : null; // lossy: one encoding per distinct `previous`
     const bare = Buffer.from(envelope.payload.buffer, envelope.payload.byteOffset, envelope.payload.byteLength);
-    const confirming: number[] = [];
-    const unconfirming: number[] = [];
+    // Whom it went to, only when the publisher asked (kept off the path of every other message).
+    const routed = (flags & EnvelopeFlag.FragmentEnd) !== 0 && (flags & EnvelopeFlag.ReceiptRequested) !== 0 ? { confirming: [] as number[], unconfirming: [] as number[] } : null;
     const gotStart = isFirstFragment(flags) ? new Set<RelayLeg>() : null;
     for (const leg of this.legs.values()) {
       if (!isRecipient(envelope, leg.subscriber.index)) continue;
@@ -293,7 +293,7 @@ export class DataRelay {
       let bytes: Buffer;
       if (!leg.subscriber.envelopes) {
         bytes = bare;
-      } else if (stampPrevious && leg.lastAddressed !== null) {
+      } else if (byPrevious && leg.lastAddressed !== null) {
         const previous = upstreamGap ? (sequence - 1) >>> 0 : leg.lastAddressed;
         bytes = byPrevious.get(previous) ?? Buffer.from(forReceivers(envelope, { previous }));
         byPrevious.set(previous, bytes);
@@ -306,23 +306,26 @@ export class DataRelay {
         continue;
       }
       gotStart?.add(leg);
-      (leg.subscriber.envelopes ? confirming : unconfirming).push(leg.subscriber.index);
+      if (routed) (leg.subscriber.envelopes ? routed.confirming : routed.unconfirming).push(leg.subscriber.index);
     }
     // A whole message may come between another's fragments: only fragments move this.
     if (gotStart) this.fragmentLegs = gotStart;
     else if (!whole && (flags & EnvelopeFlag.FragmentEnd) !== 0) this.fragmentLegs = null;
 
     if (whole) this.retention?.offer(envelope);
-    if ((flags & EnvelopeFlag.FragmentEnd) !== 0 && (flags & EnvelopeFlag.ReceiptRequested) !== 0) {
-      this.receipts.expect(sequence, confirming);
-      this.toPublisher(encodeControl({ kind: ControlKind.Routed, sequence, confirming, unconfirming }));
+    if (routed) {
+      this.receipts.expect(sequence, routed.confirming);
+      this.toPublisher(encodeControl({ kind: ControlKind.Routed, sequence, ...routed }));
     }
     this.updateFlow();
   }
 
-  /** Tells the flow control the longest recipient queue. */
+  /**
+   * While paused: Resume once every recipient queue is short. (A Pause starts in deliver(), from
+   * the one queue that grew: no walk over every leg for each message.)
+   */
   private updateFlow(): void {
-    if (!this.flow || this.closed) return;
+    if (!this.flow?.paused || this.closed) return;
     let longest = 0;
     for (const leg of this.legs.values()) longest = Math.max(longest, leg.queuedBytes);
     this.flow.update(longest);
@@ -387,6 +390,7 @@ export class DataRelay {
     }
     leg.queue.push(message);
     leg.queuedBytes += typeof message === 'string' ? Buffer.byteLength(message) : message.length;
+    if (this.flow && !this.flow.paused && !this.closed) this.flow.update(leg.queuedBytes);
     if (leg.queuedBytes <= this.options.queueLimitBytes) return true;
     this.overflow(leg);
     return false;
