@@ -41,6 +41,19 @@
  *   of being dropped; one that stops draining is still ended after a bounded pause.
  * - Retention (`retain`): the last few broadcasts are replayed, flagged Replayed, to each new leg
  *   before anything live (SessionRetention), so a late subscriber starts from the current state.
+ *
+ * Transport replacement (Plaza's ICE restart, see Room.moveTransport): a participant's peer
+ * connection is replaced by a new one, and its channels with it. The relay keeps its state and
+ * takes the new channels (rebindSource, rebindSubscriber); a Plaza subscriber's leg outlives the
+ * close of its old channel for that. Durable sessions lose nothing and duplicate nothing across it:
+ * - Publisher side: the relay counts the session bytes it received (SenderFlow) and sends Rewind
+ *   with that count on the new channel; the sender sends again exactly what followed.
+ * - Subscriber side: a Plaza receiver of a durable session acknowledges the bytes it received
+ *   (Received, upstream); the leg keeps what it sent beyond that (`unacked`, at most LEG_WINDOW:
+ *   the leg sends no further ahead, which also bounds it end to end). On its new channel the
+ *   receiver sends Rewind with its count first; the leg sends again what followed, then goes on.
+ * Other legs (plain DataTracks, lossy sessions) just continue on the new channel: what was in
+ * flight on the dead transport is lost, as their reliability allows or as any transport loss would.
  */
 import type { DataChannel } from 'node-datachannel';
 import {
@@ -70,6 +83,10 @@ const HIGH_WATER = 1024 * 1024;
 const LOW_WATER = 256 * 1024;
 /** How long a closed relay's legs may take to deliver what they still hold. */
 const LINGER_MS = 10_000;
+/** Durable session legs to Plaza receivers: bytes sent ahead of the receiver's acknowledgement. */
+export const LEG_WINDOW = 4 * 1024 * 1024;
+/** A rebound leg waits this long for its receiver's Rewind before it is ended. */
+const REWIND_WAIT_MS = 10_000;
 
 type Payload = string | Buffer;
 
@@ -78,6 +95,17 @@ export type RelayOverflow = 'subscriber-too-slow';
 class RelayLeg {
   open = false;
   closed = false;
+  /** Bumped when the leg takes a new channel: callbacks of the old one are ignored. */
+  generation = 0;
+  /** Durable session, Plaza receiver: it acknowledges what it received and can resume. */
+  readonly resumable: boolean;
+  /** Resumable legs: bytes sent on this leg, every channel it had (mod 2^32). */
+  sentTotal = 0;
+  /** Resumable legs: what was sent and not yet acknowledged, with the byte count it ends at. */
+  unacked: Array<{ message: Payload; end: number }> = [];
+  unackedBytes = 0;
+  /** Rebound (resumable): nothing goes out until the receiver's Rewind says where to resume. */
+  awaitingRewind = false;
   readonly queue: Payload[] = [];
   queuedBytes = 0;
   sent = 0;
@@ -91,9 +119,12 @@ class RelayLeg {
 
   constructor(
     readonly key: string,
-    readonly channel: DataChannel,
+    public channel: DataChannel,
     readonly subscriber: LegSubscriber,
-  ) {}
+    resumable: boolean,
+  ) {
+    this.resumable = resumable;
+  }
 }
 
 /** Who a leg delivers to: what session routing needs to know. */
@@ -124,6 +155,8 @@ export interface DataRelayOptions {
 
 export class DataRelay {
   private readonly legs = new Map<string, RelayLeg>();
+  /** The publisher's channel (a transport replacement brings a new one). */
+  private source: DataChannel;
   private closed = false;
   /** Session messages dropped because they were not a well-formed envelope. */
   invalidMessages = 0;
@@ -147,9 +180,10 @@ export class DataRelay {
   private readonly flow: SenderFlow | null;
 
   constructor(
-    private readonly source: DataChannel,
+    source: DataChannel,
     private readonly options: DataRelayOptions,
   ) {
+    this.source = source;
     const { reliability } = options;
     this.reliable = reliability.maxPacketLifeTime === null && reliability.maxRetransmits === null;
     this.lossy = options.session === true && !this.reliable;
@@ -168,45 +202,105 @@ export class DataRelay {
             ...(options.maxPauseMs ? { maxPauseMs: options.maxPauseMs } : {}),
           })
         : null;
-    // node-datachannel hands binary messages over as Buffers; wrap (never copy) anything else.
-    source.onMessage((message) => {
-      const payload = typeof message === 'string' || Buffer.isBuffer(message) ? message : Buffer.from(message);
-      if (options.session) this.route(payload);
-      else this.relay(payload);
-    });
+    this.listenToSource(source);
   }
 
   get subscriberCount(): number {
     return this.legs.size;
   }
 
+  /** The publisher's current channel. */
+  get sourceChannel(): DataChannel {
+    return this.source;
+  }
+
+  /**
+   * The publisher's channel after a transport replacement. A durable session's publisher hears
+   * Rewind with the bytes received so far, and sends again what followed. The old channel (its
+   * transport is gone) is ignored from now on.
+   */
+  rebindSource(channel: DataChannel): void {
+    if (this.closed || channel === this.source) return;
+    this.source = channel;
+    this.listenToSource(channel);
+    if (!this.flow) return;
+    const rewind = encodeControl({ kind: ControlKind.Rewind, sequence: this.flow.receivedTotal });
+    if (channel.isOpen()) this.toPublisher(rewind);
+    else channel.onOpen(() => this.toPublisher(rewind));
+  }
+
+  private listenToSource(channel: DataChannel): void {
+    const { session } = this.options;
+    // node-datachannel hands binary messages over as Buffers; wrap (never copy) anything else.
+    channel.onMessage((message) => {
+      if (channel !== this.source) return; // a replaced channel's last callbacks
+      const payload = typeof message === 'string' || Buffer.isBuffer(message) ? message : Buffer.from(message);
+      if (session) this.route(payload);
+      else this.relay(payload);
+    });
+  }
+
   /** Adds a subscriber's channel (just created, usually not open yet). */
   addSubscriber(key: string, channel: DataChannel, subscriber: LegSubscriber = { index: -1, envelopes: false }): void {
     if (this.closed || this.legs.has(key)) return;
-    const leg = new RelayLeg(key, channel, subscriber);
+    const leg = new RelayLeg(key, channel, subscriber, this.flow !== null && subscriber.envelopes);
     this.legs.set(key, leg);
-    channel.setBufferedAmountLowThreshold(LOW_WATER);
-    channel.onOpen(() => {
-      if (leg.closed) return;
-      leg.open = true;
-      this.drain(leg);
-    });
-    channel.onBufferedAmountLow(() => {
-      if (!leg.closed) this.drain(leg);
-    });
-    channel.onClosed(() => {
-      leg.closed = true;
-      this.legs.delete(key);
-      this.updateFlow();
-    });
-    channel.onError((err) => this.options.log.debug({ key, err }, 'relay leg error'));
-    // DataTracks are unidirectional: upstream data is ignored, except session receipts.
-    channel.onMessage(this.options.session ? (message) => this.upstream(leg, message) : () => undefined);
+    this.listenToLeg(leg);
     // Retained broadcasts go first: the leg is new, so they queue ahead of anything live.
     for (const retained of this.retention?.entries() ?? []) {
       this.deliver(leg, subscriber.envelopes ? retained.enveloped : retained.bare);
       if (this.lossy) leg.lastAddressed = retained.sequence;
     }
+  }
+
+  /**
+   * A subscriber's new channel after a transport replacement; false if the leg is gone (ended
+   * meanwhile). A resumable leg holds everything until the receiver's Rewind (upstream).
+   */
+  rebindSubscriber(key: string, channel: DataChannel): boolean {
+    const leg = this.legs.get(key);
+    if (this.closed || !leg || leg.closed) return false;
+    leg.generation++;
+    leg.channel = channel;
+    leg.open = false;
+    this.listenToLeg(leg);
+    if (leg.resumable) {
+      leg.awaitingRewind = true;
+      const generation = leg.generation;
+      setTimeout(() => {
+        if (leg.awaitingRewind && leg.generation === generation && this.legs.get(key) === leg) this.overflow(leg);
+      }, REWIND_WAIT_MS).unref();
+    }
+    return true;
+  }
+
+  private listenToLeg(leg: RelayLeg): void {
+    const { channel, generation, key } = leg;
+    const current = (): boolean => !leg.closed && leg.generation === generation;
+    channel.setBufferedAmountLowThreshold(LOW_WATER);
+    channel.onOpen(() => {
+      if (!current()) return;
+      leg.open = true;
+      this.drain(leg);
+    });
+    channel.onBufferedAmountLow(() => {
+      if (current()) this.drain(leg);
+    });
+    channel.onClosed(() => {
+      if (!current()) return;
+      // A Plaza subscriber's channel closes with its transport when that is replaced: the leg waits
+      // for the new channel (queueing, bounded as always) instead of ending the subscription.
+      if (leg.subscriber.envelopes && !leg.lingering && !this.closed) {
+        leg.open = false;
+        return;
+      }
+      leg.closed = true;
+      this.legs.delete(key);
+      this.updateFlow();
+    });
+    channel.onError((err) => this.options.log.debug({ key, err }, 'relay leg error'));
+    // DataTracks are unidirectional: upstream data is ignored, except session notices.
+    channel.onMessage(this.options.session ? (message) => current() && this.upstream(leg, message) : () => undefined);
   }
 
   removeSubscriber(key: string): void {
@@ -355,11 +449,40 @@ export class DataRelay {
       this.closeLeg(leg); // it has everything
       return;
     }
+    if (leg.resumable && (control?.kind === ControlKind.Received || control?.kind === ControlKind.Rewind)) {
+      if (control.kind === ControlKind.Received) this.acknowledge(leg, control.sequence);
+      else this.rewind(leg, control.sequence);
+      return;
+    }
     if (this.closed || control?.kind !== ControlKind.Receipt || !this.receipts.confirm(control.sequence, from)) {
       this.ignoredUpstream++;
       return;
     }
     this.toPublisher(encodeControl({ kind: ControlKind.Receipt, sequence: control.sequence, from }));
+  }
+
+  /** The receiver has the leg's bytes up to `total`: forget what they were, and send further. */
+  private acknowledge(leg: RelayLeg, total: number): void {
+    while (leg.unacked.length > 0 && ((total - (leg.unacked[0] as { end: number }).end) | 0) >= 0) {
+      const entry = leg.unacked.shift() as { message: Payload; end: number };
+      leg.unackedBytes -= payloadBytes(entry.message);
+    }
+    this.drain(leg);
+  }
+
+  /** The receiver's first word on a new channel: what it has; everything after goes again, first. */
+  private rewind(leg: RelayLeg, total: number): void {
+    if (!leg.awaitingRewind) return;
+    this.acknowledge(leg, total);
+    const again = leg.unacked.map((entry) => entry.message);
+    leg.queue.unshift(...again);
+    leg.queuedBytes += leg.unackedBytes;
+    leg.unacked = [];
+    leg.unackedBytes = 0;
+    leg.sentTotal = total;
+    leg.awaitingRewind = false;
+    this.options.log.debug({ key: leg.key, resent: again.length }, 'relay leg resumed');
+    this.drain(leg);
   }
 
   /** A notice to the publisher, on its own (bidirectional) channel, which may be closing. */
@@ -381,7 +504,7 @@ export class DataRelay {
    * the message will not reach the leg (dropped, or the leg just overflowed).
    */
   private deliver(leg: RelayLeg, message: Payload): boolean {
-    if (leg.open && leg.queue.length === 0 && this.bufferedAmount(leg) < HIGH_WATER) {
+    if (this.canSend(leg) && leg.queue.length === 0) {
       if (this.send(leg, message)) return true;
     }
     if (!this.reliable && leg.open) {
@@ -389,18 +512,27 @@ export class DataRelay {
       return false;
     }
     leg.queue.push(message);
-    leg.queuedBytes += typeof message === 'string' ? Buffer.byteLength(message) : message.length;
+    leg.queuedBytes += payloadBytes(message);
     if (this.flow && !this.flow.paused && !this.closed) this.flow.update(leg.queuedBytes);
     if (leg.queuedBytes <= this.options.queueLimitBytes) return true;
     this.overflow(leg);
     return false;
   }
 
+  /** Whether the leg takes a message now: open, not resuming, its channel and window not full. */
+  private canSend(leg: RelayLeg): boolean {
+    if (!leg.open || leg.closed || leg.awaitingRewind) return false;
+    if (leg.resumable && leg.unackedBytes >= LEG_WINDOW) return false;
+    return this.bufferedAmount(leg) < HIGH_WATER;
+  }
+
   private drain(leg: RelayLeg): void {
-    while (leg.queue.length > 0 && leg.open && !leg.closed && this.bufferedAmount(leg) < HIGH_WATER) {
-      const message = leg.queue.shift() as Payload;
-      leg.queuedBytes -= typeof message === 'string' ? Buffer.byteLength(message) : message.length;
+    while (leg.queue.length > 0 && this.canSend(leg)) {
+      const message = leg.queue[0] as Payload;
+      // Kept when the send fails: the channel is going down, and a new one may take over (rebind).
       if (!this.send(leg, message)) return;
+      leg.queue.shift();
+      leg.queuedBytes -= payloadBytes(message);
     }
     if (leg.lingering && !leg.awaitingEnd && leg.queue.length === 0) this.closeLeg(leg);
     this.updateFlow();
@@ -418,6 +550,12 @@ export class DataRelay {
       if (typeof message === 'string') leg.channel.sendMessage(message);
       else leg.channel.sendMessageBinary(message);
       leg.sent++;
+      if (leg.resumable) {
+        // Kept until the receiver acknowledges it: a transport replacement may still lose it.
+        leg.sentTotal = (leg.sentTotal + payloadBytes(message)) >>> 0;
+        leg.unacked.push({ message, end: leg.sentTotal });
+        leg.unackedBytes += payloadBytes(message);
+      }
       return true;
     } catch (err) {
       // The channel closed under us (subscriber left mid-send): its close handler cleans up.
@@ -447,10 +585,16 @@ export class DataRelay {
     leg.closed = true;
     leg.queue.length = 0;
     leg.queuedBytes = 0;
+    leg.unacked = [];
+    leg.unackedBytes = 0;
     try {
       leg.channel.close();
     } catch {
       // already closed with its peer connection
     }
   }
+}
+
+function payloadBytes(message: Payload): number {
+  return typeof message === 'string' ? Buffer.byteLength(message) : message.length;
 }
