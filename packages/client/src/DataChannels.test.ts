@@ -85,7 +85,7 @@ function setup(options: { maxMessageSize?: number } = {}) {
     localParticipant._handlePublished({ revision: ++publishedRevision, tracks });
   };
   const envelopes = (channel: FakeChannel) => channel.sent.map((bytes) => decodeEnvelope(bytes) as Envelope);
-  return { localParticipant, participants, addRemote, feature, channels, accept, envelopes };
+  return { localParticipant, participants, addRemote, feature, channels, accept, envelopes, factory };
 }
 
 const bytes = (...values: number[]) => new Uint8Array(values);
@@ -225,7 +225,8 @@ describe('DataChannelSender', () => {
     assert.deepEqual(localParticipant.getState().tracks, []);
   });
 
-  it('durable: messages handed to a channel that closes before opening reject', async () => {
+  it('durable: when the channel closes and no new peer connection takes over, what was sent rejects', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
     const { feature, channels, accept } = setup();
     const sender = feature.createSender();
     accept();
@@ -233,7 +234,48 @@ describe('DataChannelSender', () => {
     const pending = sender.sendMessage(bytes(1)); // queued in the channel until it opens
     await tick();
     channels[0]!.close();
+    let settled = false;
+    pending.then(() => (settled = true), () => (settled = true));
+    await tick();
+    assert.equal(settled, false, 'held: the room may be replacing its transport');
+    const later = sender.sendMessage(bytes(2));
+    later.catch(() => undefined);
+    t.mock.timers.tick(20_000);
     await assert.rejects(pending, (e: TwilioError) => e.code === DATA_CHANNEL_SEND_FAILED_CODE);
+    await assert.rejects(later, (e: TwilioError) => e.code === DATA_CHANNEL_SEND_FAILED_CODE);
+    assert.equal(sender.closed, true);
+  });
+
+  it('durable: on a new peer connection it holds everything until Rewind, then sends again exactly what the server lacks, in order', async () => {
+    const { feature, channels, accept, localParticipant, factory } = setup();
+    const sender = feature.createSender();
+    channels[0]!.open();
+    accept();
+    await tick();
+    const first = [bytes(0), bytes(1, 1), bytes(2, 2, 2)];
+    await Promise.all(first.map((m) => sender.sendMessage(m)));
+    const old = channels[0]!;
+    assert.equal(old.sent.length, 3);
+    const sizes = old.sent.map((b) => b.byteLength);
+    old.notice(encodeControl({ kind: ControlKind.Received, sequence: sizes[0]! })); // the server had message 0
+
+    localParticipant._moveTo(factory as unknown as ChannelFactory);
+    const next = channels[1]!;
+    assert.equal(next.label, old.label, 'the same track on the new peer connection');
+    const during = sender.sendMessage(bytes(3, 3, 3, 3));
+    next.open();
+    await tick();
+    assert.equal(next.sent.length, 0, 'nothing before the server says where to resume');
+
+    // The server got messages 0 and 1 before the old transport died: 2 goes again, then 3.
+    next.notice(encodeControl({ kind: ControlKind.Rewind, sequence: sizes[0]! + sizes[1]! }));
+    await during;
+    await tick();
+    assert.deepEqual(
+      next.sent.map((b) => [...(decodeEnvelope(b) as Envelope).payload]),
+      [[2, 2, 2], [3, 3, 3, 3]],
+    );
+    assert.deepEqual(next.sent.map((b) => (decodeEnvelope(b) as Envelope).sequence), [2, 3]);
   });
 
   it('lossy: never rejects, drops what it cannot send', async () => {
