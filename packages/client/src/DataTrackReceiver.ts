@@ -41,8 +41,12 @@ export type DataMessage = string | ArrayBuffer;
 export const MAX_BUFFERED_MESSAGES = 1024;
 /** The server hears how many bytes arrived every this many bytes (it may then forget them). */
 export const ACK_EVERY = 64 * 1024;
-/** A channel closed by the other side ends its receiver this long after, unless a new transport takes over. */
-export const CLOSE_GRACE_MS = 2000;
+/**
+ * A channel closed by the other side ends its receiver this long after, unless a new transport
+ * takes over. Generous: a browser may report its transport's failure seconds after the channels
+ * closed, and the server's own ends of a subscription come with a `subscribed` update anyway.
+ */
+export const CLOSE_GRACE_MS = 10_000;
 
 export class DataTrackReceiver {
   #channel: ReceivableChannel;

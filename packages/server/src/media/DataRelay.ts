@@ -449,7 +449,9 @@ export class DataRelay {
       this.closeLeg(leg); // it has everything
       return;
     }
-    if (leg.resumable && (control?.kind === ControlKind.Received || control?.kind === ControlKind.Rewind)) {
+    if (control?.kind === ControlKind.Received || control?.kind === ControlKind.Rewind) {
+      // Every Plaza receiver sends these; only a durable session's legs keep anything to resume.
+      if (!leg.resumable) return;
       if (control.kind === ControlKind.Received) this.acknowledge(leg, control.sequence);
       else this.rewind(leg, control.sequence);
       return;
