@@ -479,6 +479,8 @@ export class DataChannelSender extends TypedEmitter<DataChannelSenderEvents> {
     if (!this.#ready || this.#failure !== null || this.#unpublished) return false;
     if (this.#rewindTimer !== null) clearTimeout(this.#rewindTimer);
     this.#rewindTimer = null;
+    // A Resume may have been lost with the old channel: the server says again where we stand.
+    this.#paused = false;
     if (this.reliability === 'lossy') {
       this.#schedule(); // nothing to send again: go on on the new channel
       return false;
@@ -497,11 +499,11 @@ export class DataChannelSender extends TypedEmitter<DataChannelSenderEvents> {
     for (const entry of this.#unconfirmed) {
       try {
         this.#track._send(entry.bytes, (failure) => {
-          if (failure !== null && failure !== OVER_MAX_MESSAGE_SIZE) return this.#holdForTransport(); // once more
+          if (failure === OVER_MAX_MESSAGE_SIZE) return this.#fail('the new connection takes smaller messages than the session was sending');
+          if (failure !== null) return this.#holdForTransport(); // once more
           const pending = entry.pending;
           entry.pending = null;
-          if (failure === null) pending?.resolve();
-          else pending?.reject(new DataChannelSendError(this.channelId, failure));
+          pending?.resolve();
         });
       } catch (error) {
         this.#fail(`the session could not be resumed: ${String(error)}`);

@@ -278,6 +278,25 @@ describe('DataChannelSender', () => {
     assert.deepEqual(next.sent.map((b) => (decodeEnvelope(b) as Envelope).sequence), [2, 3]);
   });
 
+  it('durable: paused when its channel moved to a new peer connection, it follows what the server says after Rewind', async () => {
+    const { feature, channels, accept, localParticipant, factory } = setup();
+    const sender = feature.createSender();
+    channels[0]!.open();
+    accept();
+    await tick();
+    channels[0]!.notice(encodeControl({ kind: ControlKind.Pause, sequence: 0 }));
+    const held = sender.sendMessage(bytes(7));
+    await tick();
+    assert.equal(channels[0]!.sent.length, 0, 'paused');
+    localParticipant._moveTo(factory as unknown as ChannelFactory); // the Resume went down with the old channel
+    const next = channels[1]!;
+    next.open();
+    next.notice(encodeControl({ kind: ControlKind.Rewind, sequence: 0 }));
+    next.notice(encodeControl({ kind: ControlKind.Resume, sequence: 0 }));
+    await held;
+    assert.deepEqual(next.sent.map((b) => [...(decodeEnvelope(b) as Envelope).payload]), [[7]]);
+  });
+
   it('lossy: never rejects, drops what it cannot send', async () => {
     const { feature, channels, accept } = setup({ maxMessageSize: 100 });
     const sender = feature.createSender({ reliability: 'lossy' });

@@ -69,6 +69,18 @@ export class DataTrackReceiver {
     this.#channel = channel;
     this.#log = log;
     this.#listen(channel);
+    // Also for a new subscription: its leg may be one the server moved to our new transport
+    // before we ever had it (it then sends again everything since the start).
+    this.#sendRewindOnOpen(channel);
+  }
+
+  #sendRewindOnOpen(channel: ReceivableChannel): void {
+    const generation = this.#generation;
+    const rewind = (): void => {
+      if (generation === this.#generation) this.sendUpstream(encodeControl({ kind: ControlKind.Rewind, sequence: this.#receivedBytes }));
+    };
+    if (channel.readyState === 'open') rewind();
+    else channel.addEventListener('open', rewind);
   }
 
   #listen(channel: ReceivableChannel): void {
@@ -132,11 +144,7 @@ export class DataTrackReceiver {
     this.#channel = channel;
     this.#unacknowledged = 0;
     this.#listen(channel);
-    const rewind = (): void => {
-      this.sendUpstream(encodeControl({ kind: ControlKind.Rewind, sequence: this.#receivedBytes }));
-    };
-    if (channel.readyState === 'open') rewind();
-    else channel.addEventListener('open', rewind);
+    this.#sendRewindOnOpen(channel);
   }
 
   /** The channel label: the subscription id. */

@@ -148,7 +148,8 @@ export class NativeMedia {
 
   #connect(section: SendSection): void {
     const { native, track } = section;
-    if (!track || !isOpen(native)) return;
+    // Its onOpen may come after close(): no native call on a closed track (it can abort the process).
+    if (this.#closed || !track || !isOpen(native)) return;
     track._setSink({
       ssrc: section.ssrc,
       payloadType: PAYLOAD_TYPES[section.kind],

@@ -214,3 +214,85 @@ describe('Room media subscriptions', () => {
     assert.deepEqual(events, ['subscribed MTv of PA1', 'unsubscribed MTv', 'subscribed MTv of PA1', 'unsubscribed MTv']);
   });
 });
+
+describe('Room transport replacement', () => {
+  class FakePc extends TypedEmitter<{ connectionStateChanged: [state: string] }> {
+    closed = false;
+    offers = 0;
+    constructor(
+      readonly id: string,
+      private readonly offerFails = false,
+    ) {
+      super();
+    }
+    update = async () => undefined;
+    close(): void {
+      this.closed = true;
+    }
+    offer(): Promise<void> {
+      this.offers++;
+      return this.offerFails ? Promise.reject(new Error('no offer')) : Promise.resolve();
+    }
+    maxMessageSize = 262144;
+    createDataChannel(): never {
+      throw new Error('no tracks in these tests');
+    }
+  }
+
+  function setupReplacing(offerFails = false) {
+    const transport = new FakeTransport();
+    Object.assign(transport, { state: 'connected' });
+    const pcs = [new FakePc('pc-0')];
+    const room = new Room({
+      initialState: { type: 'connected', session: 'S', sid: 'RM1', name: 'room', participant: { sid: 'PA0', identity: 'me' }, participants: [] } as unknown as ConnectedMessage,
+      transport: transport as unknown as SignalingTransport,
+      peerConnection: pcs[0] as unknown as PeerConnectionV2,
+      replacePeerConnection: () => {
+        const pc = new FakePc(`pc-${pcs.length}`, offerFails);
+        pcs.push(pc);
+        return pc as unknown as PeerConnectionV2;
+      },
+      localParticipant: new LocalParticipant(log),
+      subscriptions: new SubscriptionTable(),
+      log,
+    });
+    const seen: string[] = [];
+    room.on('reconnecting', (error) => seen.push(`reconnecting ${error.code}`));
+    room.on('reconnected', () => seen.push('reconnected'));
+    return { room, pcs, seen };
+  }
+
+  it('a failed peer connection is replaced: reconnecting (53405), an offer on the new one, reconnected once it connects', () => {
+    const { room, pcs, seen } = setupReplacing();
+    pcs[0]!.emit('connectionStateChanged', 'failed');
+    assert.equal(pcs.length, 2);
+    assert.equal(pcs[0]!.closed, true);
+    assert.equal(pcs[1]!.offers, 1);
+    assert.equal(room.state, 'reconnecting');
+    pcs[0]!.emit('connectionStateChanged', 'failed'); // the old one: ignored
+    assert.equal(pcs.length, 2);
+    pcs[1]!.emit('connectionStateChanged', 'connected');
+    assert.deepEqual(seen, [`reconnecting ${ErrorCode.MediaConnectionError}`, 'reconnected']);
+    assert.equal(room.state, 'connected');
+    room.disconnect();
+  });
+
+  it('automatic replacements that never connect end the room with 53405 after 3, without an unhandled rejection', async () => {
+    const { room, pcs } = setupReplacing(true);
+    const disconnected = new Promise<TwilioError | undefined>((resolve) => room.once('disconnected', (_r, e) => resolve(e)));
+    for (let i = 0; i < 4; i++) pcs.at(-1)!.emit('connectionStateChanged', 'failed');
+    const error = await disconnected;
+    assert.equal(error?.code, ErrorCode.MediaConnectionError);
+    assert.equal(pcs.length, 4, 'the first and three replacements');
+    await new Promise((resolve) => setImmediate(resolve)); // an unhandled rejection would fail the test here
+  });
+
+  it('restartIce() rejects to its caller when the room is gone, and does not count toward the automatic limit', async () => {
+    const { room, pcs } = setupReplacing();
+    for (let i = 0; i < 5; i++) await room.restartIce();
+    assert.equal(room.state, 'reconnecting');
+    assert.equal(pcs.length, 6);
+    room.disconnect();
+    await assert.rejects(room.restartIce(), (e: TwilioError) => e.code === ErrorCode.MediaConnectionError);
+  });
+});

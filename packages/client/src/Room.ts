@@ -93,6 +93,8 @@ const REEMITTED = [
 export const DISCONNECTED_GRACE_MS = 3000;
 /** Replacements in a row that never reached `connected` before the room gives up (53405). */
 const MAX_TRANSPORT_ATTEMPTS = 3;
+/** A new peer connection not `connected` within this long counts as failed (and is replaced). */
+const CONNECT_TIMEOUT_MS = 15_000;
 /** How long data subscriptions wait for their channel on a new peer connection. */
 const RESUME_TIMEOUT_MS = 20_000;
 
@@ -112,6 +114,7 @@ export class Room extends TypedEmitter<RoomEvents> {
   #mediaReconnecting = false;
   #transportAttempts = 0;
   #disconnectedTimer: ReturnType<typeof setTimeout> | null = null;
+  #connectTimer: ReturnType<typeof setTimeout> | null = null;
   readonly #subscriptions: SubscriptionTable;
   readonly #log: Logger;
   /** Revisions at which participants left: older entries for them are stale (v2/room.js). */
@@ -159,33 +162,46 @@ export class Room extends TypedEmitter<RoomEvents> {
    * once the new peer connection's offer is sent.
    */
   restartIce(): Promise<void> {
-    return this.#replaceTransport('restartIce()');
+    return this.#replaceTransport('restartIce()', false);
   }
 
   #watchPeerConnection(pc: PeerConnectionV2): void {
     pc.on('connectionStateChanged', (state) => {
       if (pc !== this.#pc || this.#state === 'disconnected') return;
-      if (this.#disconnectedTimer) clearTimeout(this.#disconnectedTimer);
-      this.#disconnectedTimer = null;
+      this.#clearTransportTimers();
       if (state === 'connected') {
         this.#transportAttempts = 0;
         this.#endMediaReconnecting();
       } else if (state === 'failed' || state === 'closed') {
-        void this.#replaceTransport(`peer connection ${state}`);
+        this.#replaceAutomatically(`peer connection ${state}`);
       } else if (state === 'disconnected') {
-        this.#disconnectedTimer = setTimeout(() => void this.#replaceTransport('peer connection disconnected'), DISCONNECTED_GRACE_MS);
+        this.#disconnectedTimer = setTimeout(() => this.#replaceAutomatically('peer connection disconnected'), DISCONNECTED_GRACE_MS);
       }
     });
   }
 
-  #replaceTransport(reason: string): Promise<void> {
+  /** A replacement nobody awaits: its failure is logged (and closes the room after too many). */
+  #replaceAutomatically(reason: string): void {
+    this.#replaceTransport(reason, true).catch((error: unknown) => this.#log.warn(`Replacing the peer connection failed: ${String(error)}`));
+  }
+
+  #clearTransportTimers(): void {
+    if (this.#disconnectedTimer) clearTimeout(this.#disconnectedTimer);
+    if (this.#connectTimer) clearTimeout(this.#connectTimer);
+    this.#disconnectedTimer = null;
+    this.#connectTimer = null;
+  }
+
+  /** `counts`: an automatic attempt, of which MAX_TRANSPORT_ATTEMPTS in a row may fail. */
+  #replaceTransport(reason: string, counts: boolean): Promise<void> {
     if (this.#state === 'disconnected') return Promise.reject(new MediaConnectionError('the room is disconnected'));
     if (!this.#replacePeerConnection) return Promise.reject(new MediaConnectionError('this room cannot replace its peer connection'));
-    if (++this.#transportAttempts > MAX_TRANSPORT_ATTEMPTS) {
+    if (counts && ++this.#transportAttempts > MAX_TRANSPORT_ATTEMPTS) {
       const error = new MediaConnectionError(`${reason}; gave up after ${MAX_TRANSPORT_ATTEMPTS} new peer connections`);
       this.#close(error);
       return Promise.reject(error);
     }
+    this.#clearTransportTimers();
     this.#log.info(`Replacing the peer connection (${reason})`);
     if (this.#state === 'connected') {
       this.#state = 'reconnecting';
@@ -201,6 +217,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     const next = this.#replacePeerConnection();
     this.#pc = next;
     this.#watchPeerConnection(next);
+    this.#connectTimer = setTimeout(() => this.#replaceAutomatically('the new peer connection did not connect'), CONNECT_TIMEOUT_MS);
     this.localParticipant._moveTo(next);
     return next.offer().catch((error: unknown) => {
       this.#log.warn('The new peer connection could not offer:', error);
@@ -368,8 +385,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#state = 'disconnected';
     if (this.#sessionTimer) clearTimeout(this.#sessionTimer);
     this.#sessionTimer = null;
-    if (this.#disconnectedTimer) clearTimeout(this.#disconnectedTimer);
-    this.#disconnectedTimer = null;
+    this.#clearTransportTimers();
     this.#transport.disconnect(error);
     this.#pc.close();
     // Receivers first: closed by us, a session has nothing more to wait for when unsubscribed.

@@ -26,6 +26,8 @@ export class SubscriptionTable extends TypedEmitter<SubscriptionTableEvents> {
   readonly #idBySid = new Map<string, string>();
   readonly #failures = new Map<string, SubscriptionError>();
   readonly #receivers = new Map<string, DataTrackReceiver>();
+  /** Closes the receivers a transport replacement left waiting (one at a time: the latest). */
+  #resumeTimer: ReturnType<typeof setTimeout> | null = null;
   #mediaReceivers = new Map<string, MediaTrackReceiver>();
 
   /** Applies a `subscribed` state if its revision is newer. Returns whether it was applied. */
@@ -94,11 +96,15 @@ export class SubscriptionTable extends TypedEmitter<SubscriptionTableEvents> {
   suspendAll(timeoutMs: number): void {
     const suspended = [...this.#receivers.values()];
     for (const receiver of suspended) receiver.suspend();
+    // A replacement of a replacement restarts the wait: the receivers wait for the newest one.
+    if (this.#resumeTimer !== null) clearTimeout(this.#resumeTimer);
+    this.#resumeTimer = null;
     if (suspended.length === 0) return;
-    const timer = setTimeout(() => {
-      for (const receiver of suspended) if (receiver.suspended) receiver.close();
+    this.#resumeTimer = setTimeout(() => {
+      this.#resumeTimer = null;
+      for (const receiver of this.#receivers.values()) if (receiver.suspended) receiver.close();
     }, timeoutMs);
-    (timer as { unref?: () => void }).unref?.();
+    (this.#resumeTimer as { unref?: () => void }).unref?.();
   }
 
   addReceiver(receiver: DataTrackReceiver): void {
@@ -113,6 +119,8 @@ export class SubscriptionTable extends TypedEmitter<SubscriptionTableEvents> {
 
   /** Closes every channel (room disconnected). */
   close(): void {
+    if (this.#resumeTimer !== null) clearTimeout(this.#resumeTimer);
+    this.#resumeTimer = null;
     for (const receiver of this.#receivers.values()) receiver.close();
     this.#receivers.clear();
     this.#mediaReceivers.clear();

@@ -577,7 +577,10 @@ test("publisher side: the new channel hears Rewind with the session bytes receiv
   source.deliver(message(1));
   const next = new FakeChannel();
   relay.rebindSource(next as unknown as DataChannel);
-  assert.deepEqual(next.sent.map((m) => decodeControl(decodeEnvelope(m as Buffer) as Envelope)), [{ kind: ControlKind.Rewind, sequence: sizes[0]! + sizes[1]! }]);
+  assert.deepEqual(next.sent.map((m) => decodeControl(decodeEnvelope(m as Buffer) as Envelope)), [
+    { kind: ControlKind.Rewind, sequence: sizes[0]! + sizes[1]! },
+    { kind: ControlKind.Resume, sequence: 0 },
+  ]);
   source.deliver(message(2)); // the dead channel
   next.deliver(message(2));
   assert.deepEqual(sequencesOf(legs.bob.sent), [0, 1, 2]);
@@ -590,4 +593,45 @@ test("a Plaza leg outlives its channel's close (its transport may be replaced); 
   assert.equal(relay.subscriberCount, 2);
   assert.equal(relay.rebindSubscriber('sdk', new FakeChannel() as unknown as DataChannel), false);
   assert.equal(relay.rebindSubscriber('alice', new FakeChannel() as unknown as DataChannel), true);
+});
+
+test('publisher side: after Rewind the new channel hears whether to hold (a Pause or Resume sent meanwhile went down with the old one)', () => {
+  const { source, relay, legs } = session({ queueLimitBytes: 8 * 1024 * 1024 });
+  legs.bob.bufferedAmount = () => 2 * 1024 * 1024; // bob's channel is full: his queue grows
+  for (let i = 0; i < 12; i++) source.deliver(message(i, 128 * 1024));
+  const kinds = (sent: Array<string | Buffer>) => sent.map((m) => decodeControl(decodeEnvelope(m as Buffer) as Envelope)?.kind);
+  assert.ok(kinds(source.sent).includes(ControlKind.Pause), 'paused for bob');
+  const next = new FakeChannel();
+  relay.rebindSource(next as unknown as DataChannel);
+  assert.deepEqual(kinds(next.sent), [ControlKind.Rewind, ControlKind.Pause]);
+  legs.bob.bufferedAmount = () => 0;
+  legs.bob.low(); // bob drains: the Resume goes to the new channel
+  assert.equal(kinds(next.sent).at(-1), ControlKind.Resume);
+});
+
+test('a rebound Plaza leg whose receiver never sends Rewind is ended as not resumed, counted from its new channel opening', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const ended: Array<[string, string]> = [];
+  const { relay, legs } = session({ onOverflow: (key, reason) => ended.push([key, reason]) });
+  legs.bob.remoteClose();
+  const next = new FakeChannel();
+  relay.rebindSubscriber('bob', next as unknown as DataChannel);
+  t.mock.timers.tick(60_000);
+  assert.deepEqual(ended, [], 'not before its channel opened');
+  next.open();
+  t.mock.timers.tick(19_999);
+  assert.deepEqual(ended, []);
+  t.mock.timers.tick(1);
+  assert.deepEqual(ended, [['bob', 'not-resumed']]);
+});
+
+test('lossy: a leg waiting for a new transport drops messages instead of queueing stale ones', () => {
+  const { source, relay, legs } = session({ reliability: lossy });
+  legs.bob.remoteClose();
+  for (let i = 0; i < 3; i++) source.deliver(message(i));
+  const next = new FakeChannel();
+  relay.rebindSubscriber('bob', next as unknown as DataChannel);
+  next.open();
+  source.deliver(message(3));
+  assert.deepEqual(sequencesOf(next.sent), [3]);
 });

@@ -85,12 +85,13 @@ const LOW_WATER = 256 * 1024;
 const LINGER_MS = 10_000;
 /** Durable session legs to Plaza receivers: bytes sent ahead of the receiver's acknowledgement. */
 export const LEG_WINDOW = 4 * 1024 * 1024;
-/** A rebound leg waits this long for its receiver's Rewind before it is ended. */
-const REWIND_WAIT_MS = 10_000;
+/** A rebound leg waits this long after its new channel opened for the receiver's Rewind, then ends. */
+const REWIND_WAIT_MS = 20_000;
 
 type Payload = string | Buffer;
 
-export type RelayOverflow = 'subscriber-too-slow';
+/** Why the relay ended a leg: too slow to keep up, or its receiver never resumed on a new transport. */
+export type RelayOverflow = 'subscriber-too-slow' | 'not-resumed';
 
 class RelayLeg {
   open = false;
@@ -106,6 +107,8 @@ class RelayLeg {
   unackedBytes = 0;
   /** Rebound (resumable): nothing goes out until the receiver's Rewind says where to resume. */
   awaitingRewind = false;
+  /** Its channel closed with its transport; a new one may come (rebindSubscriber). */
+  suspended = false;
   readonly queue: Payload[] = [];
   queuedBytes = 0;
   sent = 0;
@@ -223,10 +226,15 @@ export class DataRelay {
     if (this.closed || channel === this.source) return;
     this.source = channel;
     this.listenToSource(channel);
-    if (!this.flow) return;
-    const rewind = encodeControl({ kind: ControlKind.Rewind, sequence: this.flow.receivedTotal });
-    if (channel.isOpen()) this.toPublisher(rewind);
-    else channel.onOpen(() => this.toPublisher(rewind));
+    const flow = this.flow;
+    if (!flow) return;
+    // Rewind, then whether to hold: a Pause or Resume sent meanwhile was lost with the old channel.
+    const tell = (): void => {
+      this.toPublisher(encodeControl({ kind: ControlKind.Rewind, sequence: flow.receivedTotal }));
+      this.toPublisher(encodeControl({ kind: flow.paused ? ControlKind.Pause : ControlKind.Resume, sequence: 0 }));
+    };
+    if (channel.isOpen()) tell();
+    else channel.onOpen(tell);
   }
 
   private listenToSource(channel: DataChannel): void {
@@ -263,24 +271,28 @@ export class DataRelay {
     leg.generation++;
     leg.channel = channel;
     leg.open = false;
-    this.listenToLeg(leg);
-    if (leg.resumable) {
-      leg.awaitingRewind = true;
-      const generation = leg.generation;
+    leg.suspended = false;
+    leg.awaitingRewind = leg.resumable;
+    const generation = leg.generation;
+    // Counted from the channel's opening: the new transport may take a while to connect.
+    this.listenToLeg(leg, () => {
+      if (!leg.awaitingRewind) return;
       setTimeout(() => {
-        if (leg.awaitingRewind && leg.generation === generation && this.legs.get(key) === leg) this.overflow(leg);
+        if (leg.awaitingRewind && leg.generation === generation && this.legs.get(key) === leg) this.overflow(leg, 'not-resumed');
       }, REWIND_WAIT_MS).unref();
-    }
+    });
     return true;
   }
 
-  private listenToLeg(leg: RelayLeg): void {
+  /** Wires the leg's current channel (one callback each: node-datachannel keeps the last one set). */
+  private listenToLeg(leg: RelayLeg, onOpened?: () => void): void {
     const { channel, generation, key } = leg;
     const current = (): boolean => !leg.closed && leg.generation === generation;
     channel.setBufferedAmountLowThreshold(LOW_WATER);
     channel.onOpen(() => {
       if (!current()) return;
       leg.open = true;
+      onOpened?.();
       this.drain(leg);
     });
     channel.onBufferedAmountLow(() => {
@@ -292,6 +304,7 @@ export class DataRelay {
       // for the new channel (queueing, bounded as always) instead of ending the subscription.
       if (leg.subscriber.envelopes && !leg.lingering && !this.closed) {
         leg.open = false;
+        leg.suspended = true;
         return;
       }
       leg.closed = true;
@@ -509,7 +522,9 @@ export class DataRelay {
     if (this.canSend(leg) && leg.queue.length === 0) {
       if (this.send(leg, message)) return true;
     }
-    if (!this.reliable && leg.open) {
+    // Unreliable: dropped under backpressure, and while the leg waits for a new transport (stale
+    // by the time it comes); queued only before its first channel opens.
+    if (!this.reliable && (leg.open || leg.suspended)) {
       leg.dropped++;
       return false;
     }
@@ -575,11 +590,11 @@ export class DataRelay {
     }
   }
 
-  private overflow(leg: RelayLeg): void {
-    this.options.log.warn({ key: leg.key, queuedBytes: leg.queuedBytes }, 'subscriber too slow: ending subscription');
+  private overflow(leg: RelayLeg, reason: RelayOverflow = 'subscriber-too-slow'): void {
+    this.options.log.warn({ key: leg.key, queuedBytes: leg.queuedBytes, reason }, reason === 'not-resumed' ? 'subscriber did not resume: ending subscription' : 'subscriber too slow: ending subscription');
     this.legs.delete(leg.key);
     this.closeLeg(leg);
-    this.options.onOverflow(leg.key, 'subscriber-too-slow');
+    this.options.onOverflow(leg.key, reason);
   }
 
   private closeLeg(leg: RelayLeg): void {

@@ -8,6 +8,7 @@ import type { DataChannel } from 'node-datachannel';
 import type { MediaLine } from '../media/MediaLine.js';
 import type { MediaSection } from '../media/Sdp.js';
 import { ErrorCode, PlazaError, type ClientTrackState, type RoomSid, type SubscribeRule } from '@plaza/protocol';
+import type { RelayOverflow } from '../media/DataRelay.js';
 import type { Logger } from '../log.js';
 import type { CloseReason } from './CloseReason.js';
 import type { Participant } from './Participant.js';
@@ -174,10 +175,14 @@ export class Room extends EventEmitter<RoomEvents> {
     if (!endpoint || participant.closed) return;
     let changed = false;
     for (const [sid, sub] of [...participant.subscriptions]) {
+      if (sub.endpoint === endpoint) continue; // made on the new one already (a reconcile meanwhile)
       const relay = sub.publication.relay;
       if (relay) {
         const channel = endpoint.createDataChannel(sub.id, sub.publication.reliability);
-        if (channel && relay.rebindSubscriber(sub.id, channel)) continue;
+        if (channel && relay.rebindSubscriber(sub.id, channel)) {
+          sub.endpoint = endpoint;
+          continue;
+        }
         try {
           channel?.close();
         } catch {
@@ -288,7 +293,7 @@ export class Room extends EventEmitter<RoomEvents> {
       maxMessageBytes: this.options.dataMaxMessageBytes,
       retentionBudget: participant.retentionBudget,
       log: this.log,
-      onOverflow: (key) => this.dropSlowSubscriber(pub, key),
+      onOverflow: (key, reason) => this.dropSlowSubscriber(pub, key, reason),
     });
     this.unpublishOnClose(participant, pub, channel);
     this.announceReady(participant, pub, !wasReady);
@@ -347,13 +352,18 @@ export class Room extends EventEmitter<RoomEvents> {
     }
   }
 
-  private dropSlowSubscriber(pub: Publication, key: string): void {
+  /**
+   * The relay ended one subscriber's leg. Too slow: not subscribed again until its rules change
+   * (it would only overflow again). Not resumed after a new peer connection: subscribed afresh.
+   */
+  private dropSlowSubscriber(pub: Publication, key: string, reason: RelayOverflow): void {
     for (const other of this.participants.values()) {
       const sub = other.subscriptions.get(pub.sid);
       if (sub?.id !== key) continue;
-      sub.close('subscriber-too-slow');
+      sub.close(reason === 'not-resumed' ? 'unsubscribed' : 'subscriber-too-slow');
       other.subscriptions.delete(pub.sid);
-      other.slowTracks.add(pub.sid);
+      if (reason === 'not-resumed') this.reconcile(other);
+      else other.slowTracks.add(pub.sid);
       other.emit('dirty', 'subscribed');
     }
   }
@@ -397,6 +407,7 @@ export class Room extends EventEmitter<RoomEvents> {
     const endpoint = subscriber.endpoint;
     if (!endpoint) return null;
     const sub = new Subscription(pub);
+    sub.endpoint = endpoint;
     if (pub.relay) {
       const channel = endpoint.createDataChannel(sub.id, pub.reliability);
       if (!channel) return null;

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { MediaLine } from '../media/MediaLine.js';
+import type { PeerEndpoint } from '../media/PeerEndpoint.js';
 import type { Publication } from './Publication.js';
 import type { CloseReason } from './CloseReason.js';
 
@@ -14,6 +15,8 @@ export class Subscription {
   /** Media: the subscriber's server line, given back to its endpoint on close (m-section reuse). */
   mediaLine: MediaLine | null = null;
   releaseMedia: ((line: MediaLine) => void) | null = null;
+  /** The subscriber's peer connection that carries it (a new one takes it over: Room.moveTransport). */
+  endpoint: PeerEndpoint | null = null;
 
   constructor(readonly publication: Publication) {}
 
