@@ -9,7 +9,7 @@
  *    a late joiner sees what is on the board, except the strokes of participants who left.
  */
 import { LocalDataTrack, TypedEmitter, type RemoteParticipant, type Room } from '@plaza/client';
-import { encodeMessage, parseMessage, WHITEBOARD_TRACK_NAME, type Point, type WhiteboardMessage } from './protocol.js';
+import { encodeMessage, parseMessage, quantize, WHITEBOARD_TRACK_NAME, type Point, type WhiteboardMessage } from './protocol.js';
 import { StrokeModel } from './StrokeModel.js';
 
 /** How long points of a stroke being drawn are collected before they are sent. */
@@ -55,7 +55,7 @@ export class WhiteboardSync extends TypedEmitter<WhiteboardEvents> {
   beginStroke(color: string, width: number, point: Point): string {
     this.endStroke();
     const id = `${this.#idPrefix}-${this.#nextId++}`;
-    this.model.apply({ type: 'stroke', id, color, width, start: 0, points: [point] }, this.#identity);
+    this.model.apply({ type: 'stroke', id, color, width, start: 0, points: [quantize(point)] }, this.#identity);
     this.#drawing = { id, sent: 0, timer: null };
     this.#scheduleFlush();
     this.emit('change');
@@ -67,7 +67,8 @@ export class WhiteboardSync extends TypedEmitter<WhiteboardEvents> {
     const stroke = drawing && this.model.get(drawing.id);
     if (!stroke || points.length === 0) return;
     const start = stroke.points.length;
-    if (!this.model.apply({ type: 'stroke', id: stroke.id, color: stroke.color, width: stroke.width, start, points }, this.#identity)) return;
+    const message = { type: 'stroke', id: stroke.id, color: stroke.color, width: stroke.width, start, points: points.map(quantize) } as const;
+    if (!this.model.apply(message, this.#identity)) return;
     this.#scheduleFlush();
     this.emit('change');
   }

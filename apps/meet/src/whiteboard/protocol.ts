@@ -47,10 +47,13 @@ const COLOR = /^#[0-9a-fA-F]{6}$/;
 /** Four decimals are a tenth of a pixel on a 1000 px board: no visible loss, shorter messages. */
 const round = (v: number): number => Math.round(v * 10_000) / 10_000;
 
+/** A point as it travels. Our own strokes are kept this way too, so every board holds the same numbers. */
+export const quantize = ([x, y]: Point): Point => [round(x), round(y)];
+
 export function encodeMessage(message: WhiteboardMessage): string {
   if (message.type === 'clear') return JSON.stringify({ type: 'clear' });
   const { id, color, width, start = 0, points } = message;
-  return JSON.stringify({ type: 'stroke', id, color, width, start, points: points.map(([x, y]) => [round(x), round(y)]) });
+  return JSON.stringify({ type: 'stroke', id, color, width, start, points: points.map(quantize) });
 }
 
 /** The message in `data`, or null if it is not a valid whiteboard message. */
