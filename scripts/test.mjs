@@ -4,7 +4,7 @@
 // Node 20's `--test` has no glob support, so we collect the test files
 // ourselves and hand them to the built-in runner explicitly.
 //
-//   npm test                        -> every *.test.ts under packages/*/src and test/
+//   npm test                        -> every *.test.ts under packages/*/src, apps/*/src and test/
 //   npm test -- test/browser        -> only files whose path contains "test/browser"
 //   PLAZA_SKIP_BROWSER=1 npm test   -> everything except test/browser/** (quick local runs)
 import { spawn } from 'node:child_process';
@@ -30,10 +30,11 @@ function collect(dir, out) {
 }
 
 const roots = [join(root, 'test')];
-const packagesDir = join(root, 'packages');
-if (existsSync(packagesDir)) {
-  for (const pkg of readdirSync(packagesDir, { withFileTypes: true })) {
-    if (pkg.isDirectory()) roots.push(join(packagesDir, pkg.name, 'src'));
+for (const workspaces of ['packages', 'apps']) {
+  const dir = join(root, workspaces);
+  if (!existsSync(dir)) continue;
+  for (const pkg of readdirSync(dir, { withFileTypes: true })) {
+    if (pkg.isDirectory()) roots.push(join(dir, pkg.name, 'src'));
   }
 }
 

@@ -116,9 +116,23 @@ export async function startPageServer(extra: Record<string, ServedFile> = {}): P
 
 const pageErrorLog = new WeakMap<Page, string[]>();
 
-/** Console errors and uncaught exceptions seen so far on a page from openTwilioPage(). */
+/** Console errors and uncaught exceptions seen so far on a page from openTwilioPage() or recordErrors(). */
 export function pageErrors(page: Page): string[] {
   return pageErrorLog.get(page) ?? [];
+}
+
+/** From now on, keeps the page's console errors and uncaught exceptions for pageErrors() (and prints them). */
+export function recordErrors(page: Page, label = 'page'): void {
+  const errors: string[] = [];
+  pageErrorLog.set(page, errors);
+  const record = (text: string): void => {
+    errors.push(text);
+    process.stderr.write(`[${label}] ${text}\n`);
+  };
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') record(msg.text());
+  });
+  page.on('pageerror', (err) => record(`uncaught: ${err.stack ?? err.message}`));
 }
 
 /**
@@ -129,17 +143,7 @@ export function pageErrors(page: Page): string[] {
 export async function openTwilioPage(browser: Browser, pageUrl: string): Promise<Page> {
   const context = await browser.newContext();
   const page = await context.newPage();
-
-  const errors: string[] = [];
-  pageErrorLog.set(page, errors);
-  const record = (text: string): void => {
-    errors.push(text);
-    process.stderr.write(`[page] ${text}\n`);
-  };
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') record(msg.text());
-  });
-  page.on('pageerror', (err) => record(`uncaught: ${err.stack ?? err.message}`));
+  recordErrors(page);
 
   await page.goto(pageUrl);
   // Relative src resolves against the page, i.e. our startPageServer().

@@ -1,7 +1,8 @@
 /**
  * The Plaza server: one HTTP port (signaling WebSocket at /signaling, the REST API under /v1,
- * /healthz) and one UDP port for every peer connection, with its history and callback outbox in
- * SQLite under the data dir. `PlazaServer.start()` is what `plaza serve` and the tests run.
+ * /healthz, and unless turned off the demo app Plaza Meet at / with its token endpoint) and one UDP
+ * port for every peer connection, with its history and callback outbox in SQLite under the data dir.
+ * `PlazaServer.start()` is what `plaza serve` and the tests run.
  */
 import { createServer, type Server } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
@@ -18,6 +19,7 @@ import { PeerEndpoint } from './media/PeerEndpoint.js';
 import { CallbackDispatcher } from './callbacks/index.js';
 import { RoomHistory } from './history/RoomHistory.js';
 import { createRestApp } from './rest/RestApi.js';
+import { createDemoApp } from './demo/DemoApp.js';
 import { Store } from './store/index.js';
 
 /** How often the Store learns we are alive: the end time given to rooms if this process dies. */
@@ -82,6 +84,7 @@ export class PlazaServer {
     });
     history.attach(rooms);
     const rest = getRequestListener(createRestApp({ registry: rooms, store, credentials, log }).fetch);
+    const demo = config.demo ? getRequestListener(createDemoApp({ credentials, log }).fetch) : null;
     const http = createServer((req, res) => {
       if (req.url?.startsWith('/v1/') || req.url === '/v1') {
         void rest(req, res);
@@ -90,6 +93,11 @@ export class PlazaServer {
       if (req.method === 'GET' && req.url === '/healthz') {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ status: 'ok', rooms: rooms.size, sessions: signaling.sessionCount, peerConnections: PeerEndpoint.liveCount }));
+        return;
+      }
+      // Last: the demo sees only what nothing above took, so it cannot shadow the API.
+      if (demo) {
+        void demo(req, res);
         return;
       }
       res.writeHead(404, { 'content-type': 'application/json' });

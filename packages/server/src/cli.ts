@@ -12,7 +12,7 @@ import { CommandFailed, participants, REST_USAGE, rooms } from './cli/rest.js';
 
 const USAGE = `usage:
   plaza serve [--port 7880] [--host 0.0.0.0] [--rtc-port 7882] [--rtc-bind 0.0.0.0] [--public-ip 127.0.0.1]
-              [--data-dir ./data] [--empty-room-timeout 300] [--log-level info]
+              [--data-dir ./data] [--empty-room-timeout 300] [--log-level info] [--no-demo]
   plaza token --identity alice [--room demo] [--ttl 3600] [--data-dir ./data]
 ${REST_USAGE}`;
 
@@ -32,6 +32,9 @@ async function serve(argv: string[]): Promise<void> {
     );
   }
   process.stderr.write(`Plaza is up: ${server.addresses.httpUrl} (signaling ${server.signalingUrl}, UDP ${config.rtcPort})\n`);
+  if (config.demo) {
+    process.stderr.write(`Plaza Meet, the demo app: open ${server.addresses.httpUrl}/ in two tabs (--no-demo turns it off)\n`);
+  }
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

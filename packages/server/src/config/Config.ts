@@ -42,6 +42,11 @@ export interface PlazaConfig {
   dataMaxMessageBytes: number;
   /** pino level. Default info (`--log-level`, `PLAZA_LOG_LEVEL`). */
   logLevel: LogLevel;
+  /**
+   * Serve Plaza Meet, the demo app, at `/` and its token endpoint `POST /demo/token` (tokens for
+   * `demo` / `demo-*` rooms only, see demo/demoRules.ts). Default true (`--no-demo`, `PLAZA_DEMO=off`).
+   */
+  demo: boolean;
 }
 
 export const DEFAULT_CONFIG: PlazaConfig = {
@@ -58,6 +63,7 @@ export const DEFAULT_CONFIG: PlazaConfig = {
   relayQueueLimitBytes: 4 * 1024 * 1024,
   dataMaxMessageBytes: MAX_MESSAGE_BYTES,
   logLevel: 'info',
+  demo: true,
 };
 
 function int(value: string | undefined, name: string): number | undefined {
@@ -65,6 +71,15 @@ function int(value: string | undefined, name: string): number | undefined {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${value}"`);
   return n;
+}
+
+/** A boolean environment variable: 1/true/on/yes or 0/false/off/no (any case); unset or empty = undefined. */
+function envFlag(value: string | undefined, name: string): boolean | undefined {
+  if (value === undefined || value === '') return undefined;
+  const v = value.toLowerCase();
+  if (['1', 'true', 'on', 'yes'].includes(v)) return true;
+  if (['0', 'false', 'off', 'no'].includes(v)) return false;
+  throw new Error(`${name} must be on or off, got "${value}"`);
 }
 
 /** Builds a config for `plaza serve` from argv (after the subcommand) and the environment. */
@@ -81,6 +96,7 @@ export function configFromArgs(argv: string[], env: NodeJS.ProcessEnv = process.
       'empty-room-timeout': { type: 'string' },
       'data-max-message-bytes': { type: 'string' },
       'log-level': { type: 'string' },
+      'no-demo': { type: 'boolean' },
     },
     strict: true,
   });
@@ -101,5 +117,7 @@ export function configFromArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     emptyRoomTimeoutMs: emptyRoomSeconds !== undefined ? emptyRoomSeconds * 1000 : DEFAULT_CONFIG.emptyRoomTimeoutMs,
     dataMaxMessageBytes: dataMaxMessageBytes ?? DEFAULT_CONFIG.dataMaxMessageBytes,
     logLevel: (values['log-level'] ?? env.PLAZA_LOG_LEVEL ?? DEFAULT_CONFIG.logLevel) as LogLevel,
+    // The flag wins over the environment, as for every other option.
+    demo: values['no-demo'] ? false : (envFlag(env.PLAZA_DEMO, 'PLAZA_DEMO') ?? DEFAULT_CONFIG.demo),
   };
 }
