@@ -1,0 +1,119 @@
+/**
+ * A benchmark client's WebRTC side: one node-datachannel PeerConnection (native API, not the
+ * polyfill: less overhead per message) with its signaling surfaced as promises and callbacks.
+ * Pitfalls from ../shared/design/WEBRTC-ENGINE.md that shape this file:
+ *  - a native call on a closed connection or channel can abort the whole process, so every call
+ *    after close() is skipped here;
+ *  - node-datachannel closes a DataChannel whose JS wrapper is garbage-collected, so every channel
+ *    stays referenced in `channels` until close();
+ *  - found here: after close(), a PeerConnection or DataChannel still holds the event loop open
+ *    (until garbage collection) unless JS registered pc.onStateChange / channel.onClosed: those
+ *    are what release the native callbacks. A connection closed before it connected (any failed
+ *    join) kept the bench process alive. So both are always registered.
+ */
+import nodeDataChannel, { type DataChannel, type PeerConnection } from 'node-datachannel';
+
+export interface Jsep {
+  type: 'offer' | 'answer';
+  sdp: string;
+}
+
+/** A local ICE candidate in the shape Janus's `trickle` takes; null once gathering is complete. */
+export type LocalCandidate = { candidate: string; sdpMid: string } | null;
+
+const OPEN_TIMEOUT_MS = 10_000;
+
+export class Peer {
+  private readonly pc: PeerConnection;
+  private readonly channels = new Set<DataChannel>();
+  private readonly descriptions: Jsep[] = [];
+  private descriptionWaiter: { resolve: (jsep: Jsep) => void; reject: (error: Error) => void } | null = null;
+  private closed = false;
+
+  constructor(name: string, onCandidate: (candidate: LocalCandidate) => void) {
+    // No ICE servers: everything is on one machine. Bound to 127.0.0.1 because libjuice (the ICE
+    // agent inside) never gathers loopback addresses, and the bench namespace has no other: unbound,
+    // the client offers no candidate at all and ICE with Janus never starts. Bound, libjuice
+    // announces the bound address as its one host candidate.
+    this.pc = new nodeDataChannel.PeerConnection(name, { iceServers: [], bindAddress: '127.0.0.1' });
+    this.pc.onLocalDescription((sdp, type) => {
+      const jsep = { type: type as Jsep['type'], sdp };
+      if (this.descriptionWaiter) this.descriptionWaiter.resolve(jsep);
+      else this.descriptions.push(jsep);
+      this.descriptionWaiter = null;
+    });
+    this.pc.onLocalCandidate((candidate, mid) => {
+      if (!this.closed) onCandidate({ candidate, sdpMid: mid });
+    });
+    this.pc.onGatheringStateChange((state) => {
+      if (state === 'complete' && !this.closed) onCandidate(null);
+    });
+    this.pc.onStateChange(() => {}); // see the header: releases the native callbacks on close
+  }
+
+  /**
+   * The next local description. libdatachannel makes them itself (auto-negotiation): an offer
+   * when the first channel is created on a fresh connection, an answer when an offer is set.
+   */
+  localDescription(): Promise<Jsep> {
+    const ready = this.descriptions.shift();
+    if (ready) return Promise.resolve(ready);
+    if (this.closed) return Promise.reject(new Error('peer connection closed'));
+    return new Promise((resolve, reject) => (this.descriptionWaiter = { resolve, reject }));
+  }
+
+  setRemoteDescription(jsep: Jsep): void {
+    if (!this.closed) this.pc.setRemoteDescription(jsep.sdp, jsep.type);
+  }
+
+  /** A reliable ordered channel we open (DCEP), kept referenced until close(). */
+  createChannel(label: string): DataChannel {
+    if (this.closed) throw new Error('peer connection closed');
+    const channel = this.pc.createDataChannel(label);
+    this.keep(channel);
+    return channel;
+  }
+
+  /** Channels the remote side opens; they arrive open. */
+  onChannel(cb: (channel: DataChannel) => void): void {
+    this.pc.onDataChannel((channel) => {
+      if (this.closed) return;
+      this.keep(channel);
+      cb(channel);
+    });
+  }
+
+  private keep(channel: DataChannel): void {
+    this.channels.add(channel);
+    channel.onClosed(() => this.channels.delete(channel)); // also releases its native callbacks
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.descriptionWaiter?.reject(new Error('peer connection closed'));
+    this.descriptionWaiter = null;
+    for (const channel of [...this.channels]) channel.close();
+    this.channels.clear();
+    this.pc.close();
+  }
+}
+
+/**
+ * Resolves when a channel we created opens (libdatachannel fires onOpen once the peer's DCEP ACK
+ * arrives), with the performance.now() of that moment. Register right after createChannel(): the
+ * callback only fires after the current JS turn, so nothing is missed.
+ */
+export function channelOpen(channel: DataChannel, timeoutMs = OPEN_TIMEOUT_MS): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`data channel '${channel.getLabel()}' did not open within ${timeoutMs} ms`)), timeoutMs);
+    channel.onOpen(() => {
+      clearTimeout(timer);
+      resolve(performance.now());
+    });
+    channel.onError((error) => {
+      clearTimeout(timer);
+      reject(new Error(`data channel '${channel.getLabel()}': ${error}`));
+    });
+  });
+}

@@ -1,0 +1,111 @@
+/** Plaza under benchmark: a `plaza serve` child process, driven with @plaza/client DataTracks. */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { connect, LocalDataTrack, type Room } from '@plaza/client';
+import { createAccessToken, loadOrCreateCredentials } from '@plaza/server';
+import type { FanoutRoom, PeerDriver, ServerProcess } from './driver.js';
+
+export interface PlazaProcess extends ServerProcess {
+  signalingUrl: string;
+  token(identity: string, room: string): Promise<string>;
+}
+
+/** Starts `plaza serve` on free ports in its own process (its CPU is then its own). */
+export async function startPlaza(): Promise<PlazaProcess> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'plaza-bench-'));
+  const credentials = loadOrCreateCredentials(dataDir, {});
+  const args = ['--conditions=development', '--import', 'tsx', 'packages/server/src/cli.ts', 'serve'];
+  const flags = ['--port', '0', '--rtc-port', '0', '--host', '127.0.0.1', '--rtc-bind', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'warn'];
+  const child = spawn(process.execPath, [...args, ...flags], { stdio: ['ignore', 'inherit', 'pipe'] });
+  const signalingUrl = await new Promise<string>((resolve, reject) => {
+    let err = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      err += chunk.toString();
+      const match = /signaling (ws:\/\/\S+?),? /.exec(err);
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.once('exit', () => reject(new Error(`plaza serve exited: ${err}`)));
+  });
+  return {
+    name: 'Plaza',
+    pid: child.pid!,
+    signalingUrl,
+    token: (identity, room) => createAccessToken(credentials, { identity, room }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => {
+          rmSync(dataDir, { recursive: true, force: true });
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+let roomCounter = 0;
+/**
+ * As the Janus clients do (bench/peers/peer.ts): in the bench's network namespace 127.0.0.1 is the
+ * only address, and ICE gathers no candidate on loopback unless bound to it.
+ */
+const BIND_ADDRESS = '127.0.0.1';
+
+/** Plaza DataTracks: the publisher's LocalDataTrack, relayed to every subscriber. */
+export function plazaDriver(plaza: PlazaProcess): PeerDriver {
+  const join = async (room: string, identity: string, tracks: LocalDataTrack[] = []): Promise<Room> =>
+    connect(await plaza.token(identity, room), { name: room, wsServer: plaza.signalingUrl, tracks, bindAddress: BIND_ADDRESS });
+
+  return {
+    name: 'Plaza',
+    async fanout(n: number): Promise<FanoutRoom> {
+      const name = `fanout-${++roomCounter}`;
+      const track = new LocalDataTrack();
+      const publisher = await join(name, 'pub', [track]);
+      const subscribers: Room[] = [];
+      const ready: Promise<void>[] = [];
+      for (let i = 0; i < n; i++) {
+        const room = await join(name, `sub${i}`);
+        subscribers.push(room);
+        ready.push(subscribedTo(room, 'pub'));
+      }
+      await Promise.all(ready);
+      return {
+        send: (data) => track.send(data),
+        bufferedAmount: () => track.bufferedAmount,
+        onMessage(cb) {
+          subscribers.forEach((room, i) => room.on('trackMessage', (data: string | ArrayBuffer) => cb(i, new Uint8Array(data as ArrayBuffer))));
+        },
+        async close() {
+          for (const room of [publisher, ...subscribers]) room.disconnect();
+        },
+      };
+    },
+    async joinOnce(): Promise<number> {
+      const name = `join-${++roomCounter}`;
+      const token = await plaza.token('joiner', name);
+      const started = performance.now();
+      const room = await connect(token, { name, wsServer: plaza.signalingUrl, tracks: [new LocalDataTrack()], bindAddress: BIND_ADDRESS });
+      if (room.localParticipant.dataTracks.size === 0) {
+        await new Promise<void>((resolve) => room.localParticipant.once('trackPublished', () => resolve()));
+      }
+      const ms = performance.now() - started;
+      room.disconnect();
+      return ms;
+    },
+  };
+}
+
+/** Resolves when `room` is subscribed to a DataTrack of `identity`. */
+function subscribedTo(room: Room, identity: string): Promise<void> {
+  return new Promise((resolve) => {
+    const check = (): boolean => [...room.participants.values()].some((p) => p.identity === identity && [...p.dataTracks.values()].some((t) => t.isSubscribed));
+    if (check()) return resolve();
+    const onSubscribed = (): void => {
+      if (!check()) return;
+      room.off('trackSubscribed', onSubscribed);
+      resolve();
+    };
+    room.on('trackSubscribed', onSubscribed);
+  });
+}
