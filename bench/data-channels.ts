@@ -13,10 +13,12 @@
  * 3. resume: a durable stream to 1 receiver while every signaling WebSocket is cut
  *    (server.signaling.dropConnections(), so always an in-process server); the peer connection,
  *    and with it the session, should carry on: every message once, in order.
+ * 4. the same with both participants' transports cut instead (the server closes their peer
+ *    connections): each client replaces its peer connection (Plaza's ICE restart) and the session
+ *    resumes by byte count: every message once, in order.
  * --kbps=N caps the 1 KiB streams of rows 1 and 3 with the sender's bitrateInKbps (default: no cap,
  * only bufferedAmount pacing). Any failed check is printed and makes the exit code 1.
  */
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -32,6 +34,7 @@ import {
   type Room,
 } from '@plaza/client';
 import { createAccessToken, loadOrCreateCredentials, PlazaServer } from '@plaza/server';
+import { startPlazaChild } from './plaza-child.js';
 
 const quick = process.argv.includes('--quick');
 const inProcess = process.argv.includes('--in-process');
@@ -76,30 +79,8 @@ async function startInProcess(): Promise<BenchServer> {
 }
 
 async function startChild(): Promise<BenchServer> {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=development', '--import', 'tsx', 'packages/server/src/cli.ts', 'serve', '--port', '0', '--rtc-port', '0', '--host', '127.0.0.1', '--rtc-bind', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'warn'],
-    { stdio: ['ignore', 'inherit', 'pipe'] },
-  );
-  const url = await new Promise<string>((resolve, reject) => {
-    let err = '';
-    child.stderr.on('data', (c: Buffer) => {
-      err += c.toString();
-      const m = /signaling (ws:\/\/\S+?),? /.exec(err);
-      if (m?.[1]) resolve(m[1]);
-    });
-    child.once('exit', () => reject(new Error(`plaza serve exited:\n${err}`)));
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return {
-    url,
-    childPid: child.pid ?? null,
-    plaza: null,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  const child = await startPlazaChild(dataDir);
+  return { url: child.url, childPid: child.pid, plaza: null, stop: child.stop };
 }
 
 /** CPU seconds (user + system) of the server: the child's, or this whole process's. */
@@ -435,9 +416,18 @@ function describeSequences(sequences: number[], sent: number): string {
   return `${sequences.length} of ${sent} messages arrived, in order: the last ${sent - sequences.length} are missing`;
 }
 
-async function resumeAfterCut(server: BenchServer): Promise<ResumeResult> {
+type Cut = 'signaling' | 'transport';
+
+/** Cuts every signaling WebSocket, or both participants' peer connections (the server's side). */
+function cutNow(plaza: PlazaServer, cut: Cut, roomName: string): void {
+  if (cut === 'signaling') return plaza.signaling.dropConnections();
+  for (const participant of plaza.rooms.get(roomName)?.participants.values() ?? []) participant.endpoint?.close();
+}
+
+async function resumeAfterCut(server: BenchServer, cut: Cut): Promise<ResumeResult> {
   const plaza = server.plaza as PlazaServer;
-  const group = await openRoom(server.url, 'dc-resume', 1);
+  const roomName = `dc-resume-${cut}`;
+  const group = await openRoom(server.url, roomName, 1);
   const { senderRoom } = group;
   const inbox = group.inboxes[0]!;
   const sender = await newSession(group, STREAM_KBPS);
@@ -463,7 +453,7 @@ async function resumeAfterCut(server: BenchServer): Promise<ResumeResult> {
     const now = performance.now();
     if (Number.isNaN(cutAt) && now >= cutAfter) {
       cutAt = now;
-      plaza.signaling.dropConnections(); // every signaling socket: the sender's and the receiver's
+      cutNow(plaza, cut, roomName); // the sender's and the receiver's
     }
     return (now < end || !reconnectedYet) && now < giveUp;
   });
@@ -477,7 +467,7 @@ async function resumeAfterCut(server: BenchServer): Promise<ResumeResult> {
   const senderClosed = sender.closed;
   const sessionLost = inbox.receiver?.closed ?? true;
   if (sessionLost && inbox.closedAt !== null) failures.push(`resume: the receiver's session closed ${((inbox.closedAt - cutAt) / 1000).toFixed(2)} s after the cut`);
-  if (senderClosed) failures.push('resume: the sender closed (its session did not survive the signaling cut)');
+  if (senderClosed) failures.push(`resume: the sender closed (its session did not survive the ${cut} cut)`);
   const gaps = longestGaps(arrivals, cutAt - 500, reconnectedAt + 500);
   leave(group);
   return {
@@ -536,8 +526,12 @@ function printBig(results: { receivers: number; runs: BigRun[] }[]): void {
   }
 }
 
-function printResume(r: ResumeResult, note: string): void {
-  console.log(`\n3. resume after a signaling cut (${note}): durable ${MESSAGE_BYTES} B stream 1 -> 1 for ${SECONDS} s, ${pacing()}, every signaling WebSocket cut (server.signaling.dropConnections()) at ${(SECONDS / 3).toFixed(1)} s\n`);
+function printResume(r: ResumeResult, cut: Cut, note: string): void {
+  const how =
+    cut === 'signaling'
+      ? 'every signaling WebSocket cut (server.signaling.dropConnections())'
+      : "both participants' peer connections closed by the server (each client replaces its own)";
+  console.log(`\n${cut === 'signaling' ? 3 : 4}. resume after a ${cut} cut (${note}): durable ${MESSAGE_BYTES} B stream 1 -> 1 for ${SECONDS} s, ${pacing()}, ${how} at ${(SECONDS / 3).toFixed(1)} s\n`);
   const ms = (x: number): string => `${x.toFixed(1)} ms`;
   const gap = (x: number): string => (r.sessionLost ? `${ms(x)} (not meaningful: the receiver's session was closed by the server)` : ms(x));
   const rows: [string, string][] = [
@@ -576,13 +570,16 @@ try {
     resumeServer = await startInProcess();
     servers.push(resumeServer);
   }
-  const resume = await resumeAfterCut(resumeServer);
+  const resume = await resumeAfterCut(resumeServer, 'signaling');
+  const transportResume = await resumeAfterCut(resumeServer, 'transport');
 
   console.log(`\ncommand: node --conditions=development --import tsx bench/data-channels.ts ${process.argv.slice(2).join(' ')}`.trimEnd());
   console.log(`node ${process.version}, ${availableParallelism()} CPUs, server ${inProcess ? 'in this process (--in-process)' : 'a `plaza serve` child process'}`);
   printFanout(fanout, where);
   printBig(big);
-  printResume(resume, inProcess ? 'in-process server' : 'always an in-process server: a child\'s signaling cannot be cut from here');
+  const note = inProcess ? 'in-process server' : "always an in-process server: a child's connections cannot be cut from here";
+  printResume(resume, 'signaling', note);
+  printResume(transportResume, 'transport', note);
   if (failures.length > 0) console.log(`\nFAILED checks:\n${failures.map((f) => `- ${f}`).join('\n')}`);
   exitCode = failures.length > 0 ? 1 : 0;
 } catch (error) {

@@ -10,13 +10,13 @@
  *   (publisher and subscribers share this process's clock, so one-way is exact)
  * - throughput: highest rate of 1 KiB messages relayed 1 -> 1 with nothing lost (rate steps)
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { connect, LocalDataTrack, type Room } from '@plaza/client';
 import { createAccessToken, loadOrCreateCredentials } from '@plaza/server';
+import { startPlazaChild } from './plaza-child.js';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'plaza-bench-'));
 const credentials = loadOrCreateCredentials(dataDir, {});
@@ -27,29 +27,8 @@ function quantile(sorted: number[], q: number): number {
 }
 const fmt = (ms: number): string => (ms < 10 ? ms.toFixed(2) : ms.toFixed(1));
 
-async function startServer(): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=development', '--import', 'tsx', 'packages/server/src/cli.ts', 'serve', '--port', '0', '--rtc-port', '0', '--host', '127.0.0.1', '--rtc-bind', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'warn'],
-    { stdio: ['ignore', 'inherit', 'pipe'] },
-  );
-  const url = await new Promise<string>((resolve, reject) => {
-    let err = '';
-    child.stderr.on('data', (c: Buffer) => {
-      err += c.toString();
-      const m = /signaling (ws:\/\/\S+?),? /.exec(err);
-      if (m?.[1]) resolve(m[1]);
-    });
-    child.once('exit', () => reject(new Error(err)));
-  });
-  return {
-    url,
-    stop: () =>
-      new Promise((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+function startServer(): Promise<{ url: string; stop(): Promise<void> }> {
+  return startPlazaChild(dataDir);
 }
 
 const token = (identity: string, room: string) => createAccessToken(credentials, { identity, room });

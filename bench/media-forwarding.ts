@@ -9,12 +9,12 @@
  * one clock), how much was delivered, and how long a new subscriber waits from connect() to its first
  * packet (the server makes each new video leg start at a key frame, asked of the publisher).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connect, LocalVideoTrack, RtpMediaStreamTrack, type RemoteVideoTrack, type Room } from '@plaza/client';
 import { createAccessToken, loadOrCreateCredentials, PlazaServer } from '@plaza/server';
+import { startPlazaChild } from './plaza-child.js';
 
 const quick = process.argv.includes('--quick');
 const SECONDS = quick ? 3 : 8;
@@ -56,19 +56,8 @@ const inProcess = process.argv.includes('--in-process');
 const server = inProcess
   ? await PlazaServer.start({ port: 0, rtcPort: 0, host: '127.0.0.1', rtcBind: '127.0.0.1', dataDir, logLevel: 'warn' })
   : null;
-const child = inProcess
-  ? null
-  : spawn(process.execPath, ['--conditions=development', '--import', 'tsx', 'packages/server/src/cli.ts', 'serve', '--port', '0', '--rtc-port', '0', '--host', '127.0.0.1', '--rtc-bind', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'warn'], { stdio: ['ignore', 'inherit', 'pipe'] });
-const url = server
-  ? server.signalingUrl
-  : await new Promise<string>((resolve) => {
-      let err = '';
-      child!.stderr.on('data', (c: Buffer) => {
-        err += c.toString();
-        const m = /signaling (ws:\/\/\S+?),? /.exec(err);
-        if (m?.[1]) resolve(m[1]);
-      });
-    });
+const child = inProcess ? null : await startPlazaChild(dataDir);
+const url = server ? server.signalingUrl : child!.url;
 
 interface Subscriber {
   room: Room;
@@ -154,7 +143,7 @@ console.log(`\nsynthetic 1 Mbps VP8-sized RTP, ${SECONDS} s per row, CPU = one c
 console.log('| fan-out | server CPU | CPU per forwarded stream | one-way latency p50 / p99 | delivered |\n|---|---|---|---|---|');
 for (const r of rows) console.log(r);
 console.log(`\nnew subscriber, connect() to its first packet (a key frame): p50 ${quantile(firstPackets, 0.5).toFixed(0)} ms, p95 ${quantile(firstPackets, 0.95).toFixed(0)} ms (${firstPackets.length} subscribers)`);
-child?.kill('SIGTERM');
+await child?.stop();
 await server?.close();
 rmSync(dataDir, { recursive: true, force: true });
 process.exit(0);

@@ -6,34 +6,22 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { connect, type DataChannelMessage, type DataChannelReceiver, type Room } from '@plaza/client';
+import { type DataChannelMessage, type DataChannelReceiver, type Room } from '@plaza/client';
 import { PlazaServer } from '@plaza/server';
+import { roomsOn } from './support/rooms.js';
 import { startTestServer, waitFor, type TestServer } from './support/server.js';
 
 let srv: TestServer;
-const open: Room[] = [];
+const { join, joinAll, disconnectAll } = roomsOn(() => srv);
 before(async () => {
-  // A server cap below the clients' 16 MiB default, to see the server refuse a message.
+  // A server cap (20 MiB) below what a client may be set to send (up to 64 MiB): the server must refuse.
   srv = await startTestServer({ dataMaxMessageBytes: 20 * 1024 * 1024 });
 });
 after(async () => {
-  for (const r of open) r.disconnect();
+  disconnectAll();
   await srv.close();
   PlazaServer.cleanupNative();
 });
-
-async function join(identity: string, room: string): Promise<Room> {
-  const r = await connect(await srv.token(identity, room), { name: room, wsServer: srv.signalingUrl, tracks: [] });
-  open.push(r);
-  return r;
-}
-
-async function joinAll(room: string, ...identities: string[]): Promise<Room[]> {
-  const rooms: Room[] = [];
-  for (const identity of identities) rooms.push(await join(identity, room));
-  await waitFor(() => rooms.every((r) => r.participants.size === identities.length - 1), 'everyone sees everyone');
-  return rooms;
-}
 
 /** Every message of every session this room receives, and the receivers. */
 function collect(room: Room) {

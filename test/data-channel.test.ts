@@ -4,32 +4,19 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, type DataChannelReceiver, type RemoteParticipant, type Room } from '@plaza/client';
+import { type DataChannelReceiver, type RemoteParticipant, type Room } from '@plaza/client';
+import { roomsOn } from './support/rooms.js';
 import { startTestServer, waitFor, type TestServer } from './support/server.js';
 
 let srv: TestServer;
-const open: Room[] = [];
+const { joinAll, disconnectAll } = roomsOn(() => srv);
 before(async () => {
   srv = await startTestServer();
 });
 after(async () => {
-  for (const r of open) r.disconnect();
+  disconnectAll();
   await srv.close();
 });
-
-async function join(identity: string, room: string): Promise<Room> {
-  const r = await connect(await srv.token(identity, room), { name: room, wsServer: srv.signalingUrl, tracks: [] });
-  open.push(r);
-  return r;
-}
-
-/** Joins everyone and waits until each sees all the others. */
-async function joinAll(room: string, ...identities: string[]): Promise<Room[]> {
-  const rooms: Room[] = [];
-  for (const identity of identities) rooms.push(await join(identity, room));
-  await waitFor(() => rooms.every((r) => r.participants.size === identities.length - 1), 'everyone sees everyone');
-  return rooms;
-}
 
 interface Inbox {
   receivers: DataChannelReceiver[];

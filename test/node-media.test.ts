@@ -167,3 +167,28 @@ test('garbage RTP and RTCP from a participant never reach others and never stop 
   assert.equal(mallory.state, 'connected');
   assert.equal(bob.participants.size, 2);
 });
+
+test("after the publisher's and then the subscriber's transport is replaced, the subscriber receives the video again", async () => {
+  const alice = await join('alice', 'node-media-restart');
+  const bob = await join('bob', 'node-media-restart');
+  const source = new RtpMediaStreamTrack('video');
+  syntheticCamera(source, 'alice');
+  const first = subscribedVideo(bob, 'alice');
+  await alice.localParticipant.publishTrack(new LocalVideoTrack(source, { name: 'cam' }));
+  const before = receive(await first);
+  await waitFor(() => before.payloads.length >= 20, 'video before', 15_000);
+
+  // The publisher's new peer connection carries the same track: bob is subscribed to it anew.
+  const second = subscribedVideo(bob, 'alice');
+  await alice.restartIce();
+  const afterPublisher = receive(await second);
+  await waitFor(() => afterPublisher.payloads.length >= 20, "video after the publisher's restart", 15_000);
+
+  // The subscriber's new peer connection gets the subscription on a new m-section.
+  const third = subscribedVideo(bob, 'alice');
+  await bob.restartIce();
+  const afterSubscriber = receive(await third);
+  await waitFor(() => afterSubscriber.payloads.length >= 20, "video after the subscriber's restart", 15_000);
+  assert.ok(afterSubscriber.payloads.every((p) => p.includes('alice:')), "alice's packets");
+  assert.equal(alice.localParticipant.videoTracks.size, 1, 'still one publication');
+});

@@ -5,6 +5,7 @@
  */
 import {
   ControlKind,
+  decodeControl,
   encodeControl,
   decodeEnvelope,
   EnvelopeFlag,
@@ -35,7 +36,10 @@ export type DataChannelReceiverEvents = {
   progress: [progress: DataChannelProgress];
   /** Lossy sessions: messages addressed to us may have been lost (see DataChannelGap). */
   gap: [gap: DataChannelGap];
-  /** The session ended: the sender closed it or left, or we unsubscribed or left the room. */
+  /**
+   * The session ended: the sender closed it or left, or we unsubscribed or left the room. When the
+   * server ended it (End, in band), every message before was delivered first.
+   */
   close: [];
 };
 
@@ -44,10 +48,15 @@ export const MAX_RECEIVER_BUFFERED_MESSAGES = 1024;
 /** Bytes readMessage() keeps at most. */
 export const MAX_RECEIVER_BUFFERED_BYTES = 16 * 1024 * 1024;
 
-/** A large message being put back together. */
+/**
+ * A large message being put back together. Its fragments are kept as they come and joined at the
+ * end: allocating the announced total up front would let a sender make us allocate 64 MiB per
+ * 20-byte fragment.
+ */
 interface Assembly {
   sequence: number;
-  data: Uint8Array;
+  total: number;
+  fragments: Uint8Array[];
   received: number;
 }
 
@@ -128,7 +137,15 @@ export class DataChannelReceiver extends TypedEmitter<DataChannelReceiverEvents>
       this.#invalid(envelope);
       return;
     }
-    if ((envelope.flags & EnvelopeFlag.Control) !== 0) return; // notices are for senders
+    if ((envelope.flags & EnvelopeFlag.Control) !== 0) {
+      // The server's End comes behind the session's last message: the session is over and complete.
+      // Answering it lets the server close the channel knowing nothing is left in flight.
+      if (decodeControl(envelope)?.kind === ControlKind.End) {
+        this.track._receiver.sendUpstream(encodeControl({ kind: ControlKind.End, sequence: envelope.sequence }));
+        this.#close();
+      }
+      return;
+    }
     if ((envelope.flags & WHOLE_MESSAGE) === WHOLE_MESSAGE) {
       this.#noteSequence(envelope);
       this.#deliver(envelope, envelope.payload);
@@ -147,25 +164,31 @@ export class DataChannelReceiver extends TypedEmitter<DataChannelReceiverEvents>
         this.#invalid(`a message of ${total} bytes`);
         return;
       }
-      this.#assembly = { sequence: envelope.sequence, data: new Uint8Array(total), received: 0 };
+      this.#assembly = { sequence: envelope.sequence, total, fragments: [], received: 0 };
     }
     const assembly = this.#assembly;
-    if (!assembly || assembly.sequence !== envelope.sequence || assembly.received + envelope.payload.byteLength > assembly.data.byteLength) {
+    if (!assembly || assembly.sequence !== envelope.sequence || assembly.received + envelope.payload.byteLength > assembly.total) {
       this.#assembly = null;
       this.#invalid('a fragment out of place');
       return;
     }
-    assembly.data.set(envelope.payload, assembly.received);
+    assembly.fragments.push(envelope.payload);
     assembly.received += envelope.payload.byteLength;
-    this.emit('progress', { sequenceNumber: assembly.sequence, receivedBytes: assembly.received, totalBytes: assembly.data.byteLength });
+    this.emit('progress', { sequenceNumber: assembly.sequence, receivedBytes: assembly.received, totalBytes: assembly.total });
     if ((envelope.flags & EnvelopeFlag.FragmentEnd) === 0) return;
     this.#assembly = null;
-    if (assembly.received !== assembly.data.byteLength) {
-      this.#invalid(`a message shorter than announced (${assembly.received} of ${assembly.data.byteLength} bytes)`);
+    if (assembly.received !== assembly.total) {
+      this.#invalid(`a message shorter than announced (${assembly.received} of ${assembly.total} bytes)`);
       return;
     }
+    const data = new Uint8Array(assembly.total);
+    let at = 0;
+    for (const fragment of assembly.fragments) {
+      data.set(fragment, at);
+      at += fragment.byteLength;
+    }
     this.#noteSequence(envelope);
-    this.#deliver(envelope, assembly.data);
+    this.#deliver(envelope, data);
   }
 
   /** Lossy sessions: the server's `previous` tells whether something addressed to us went missing. */

@@ -6,6 +6,13 @@
  * one channel message travels as 64 KiB fragments; each hand-over waits until the channel holds
  * less than SESSION_HIGH_WATER, so a big transfer never fills the channel for minutes and other
  * senders' messages are not stuck behind it.
+ *
+ * A durable session survives a transport replacement (Room: Plaza's ICE restart): every envelope
+ * handed to the channel is kept until the server reports it received (Received, at most
+ * SESSION_WINDOW in flight). When the track's channel moves to a new peer connection, the sender
+ * holds everything until the server's Rewind on the new channel, which says how many bytes of the
+ * session it has; the envelopes after that go again, in order, then the queue goes on. Nothing is
+ * lost with the old transport and nothing arrives twice.
  */
 import {
   ControlKind,
@@ -30,6 +37,7 @@ import type {
   DataChannelReliability,
   SendMessageOptions,
 } from './DataChannelTypes.js';
+import { MIGRATED, OVER_MAX_MESSAGE_SIZE } from './DataTrackSender.js';
 import { DataChannelSendError, DataTrackMessageTooLargeError, DataTrackSendQueueFullError, TwilioError } from './errors.js';
 import { LocalDataTrack } from './LocalDataTrack.js';
 import type { Logger } from './Logger.js';
@@ -54,9 +62,15 @@ export const SESSION_LOW_WATER = 256 * 1024;
 const DEFAULT_RECEIPT_TIMEOUT_MS = 10_000;
 /** How long close() waits for the server to confirm it routed everything (End) before unpublishing anyway. */
 const END_TIMEOUT_MS = 10_000;
+/** After a transport replacement: how long a durable session waits for the server's Rewind. */
+const REWIND_TIMEOUT_MS = 20_000;
 
-/** Whether a sender stopped because its channel is full (the scheduler then holds lower priorities back). */
-export type PumpResult = 'congested' | 'idle';
+/**
+ * Why a sender stopped: 'congested' = its channel (or window) is full, so lower priorities are held
+ * back for it; 'held' = the server paused it for a slow recipient of its own, which is no reason
+ * to hold other sessions; 'idle' = nothing it can send now.
+ */
+export type PumpResult = 'congested' | 'held' | 'idle';
 
 export type DataChannelSenderEvents = {
   /** bufferedAmount fell to bufferedAmountLowThreshold or below (after having been above it). */
@@ -80,6 +94,17 @@ interface Outgoing {
   receipt: ReceiptWait | null;
   resolve: (receipt: DataChannelReceipt | void) => void;
   reject: (error: TwilioError) => void;
+}
+
+/**
+ * Durable: an envelope handed to the channel, kept until the server reports it received. `pending`
+ * is set while its hand-over failed with the transport: it settles when it goes out again.
+ */
+interface Unconfirmed {
+  bytes: Uint8Array;
+  /** #handedBytes once it was handed over. */
+  end: number;
+  pending: { resolve: () => void; reject: (error: TwilioError) => void } | null;
 }
 
 interface ReceiptWait {
@@ -138,6 +163,14 @@ export class DataChannelSender extends TypedEmitter<DataChannelSenderEvents> {
   /** Bytes handed to the channel, and the server's count of those received (both mod 2^32). */
   #handedBytes = 0;
   #receivedBytes = 0;
+  /** Durable: envelopes handed over and not yet reported received, with the count each ends at. */
+  #unconfirmed: Unconfirmed[] = [];
+  /**
+   * Holding everything: the channel failed under us (its transport, most likely: the room replaces
+   * it) or moved to a new peer connection and a durable session waits for the server's Rewind.
+   * The timer fails the sender if neither comes.
+   */
+  #rewindTimer: ReturnType<typeof setTimeout> | null = null;
   #unpublished = false;
   #queue: Outgoing[] = [];
   #queuedBytes = 0;
@@ -164,7 +197,7 @@ export class DataChannelSender extends TypedEmitter<DataChannelSenderEvents> {
     this.#onClosed = init.onClosed;
     const name = `plaza-channel-${init.channelId}`;
     this.#track = new LocalDataTrack(init.reliability === 'durable' ? { name } : { name, ordered: false, maxRetransmits: 0 });
-    this.#track._setSessionHooks({ drained: () => this.#onDrained(), notice: (data) => this.#onNotice(data) });
+    this.#track._setSessionHooks({ drained: () => this.#onDrained(), notice: (data) => this.#onNotice(data), migrated: () => this.#onMigrated() });
     this.#track._setLowWaterMark(SESSION_LOW_WATER);
     this.#bucket =
       init.bitrateInKbps === null ? null : TokenBucket.forKbps(init.bitrateInKbps, performance.now(), envelopeOverhead(0, WHOLE_MESSAGE) + 1);
@@ -239,7 +272,9 @@ export class DataChannelSender extends TypedEmitter<DataChannelSenderEvents> {
     const payload = toBytes(data);
     if (payload === null) return Promise.reject(new TypeError('sendMessage() takes a Uint8Array (or ArrayBuffer / ArrayBufferView)'));
     if (options.receipt && this.reliability !== 'durable') return Promise.reject(new TypeError('receipts are for durable sessions'));
-    if (this.#failure === null && this.#ready && !this.#track._hasOpenChannel) this.#fail('the channel closed');
+    const timeout = options.receiptTimeoutMs;
+    if (timeout !== undefined && !(Number.isFinite(timeout) && timeout >= 0)) return Promise.reject(new RangeError('receiptTimeoutMs must be a finite number >= 0'));
+    if (this.#failure === null && this.#ready && !this.#track._hasOpenChannel) this.#holdForTransport();
     if (this.#closing || this.#failure !== null) {
       return this.#notSent(new DataChannelSendError(this.channelId, this.#failure ?? 'the sender was closed'));
     }
@@ -317,7 +352,8 @@ export class DataChannelSender extends TypedEmitter<DataChannelSenderEvents> {
     if (!this.#ready || this.#failure !== null) return 'idle';
     while (this.#queue.length > 0) {
       if (this.#timer !== null) return 'idle'; // waiting for tokens
-      if (this.#paused || this.#inFlight() >= SESSION_WINDOW || this.#track.bufferedAmount >= SESSION_HIGH_WATER) return 'congested';
+      if (this.#paused || this.#rewindTimer !== null) return 'held';
+      if (this.#inFlight() >= SESSION_WINDOW || this.#track.bufferedAmount >= SESSION_HIGH_WATER) return 'congested';
       const head = this.#queue[0] as Outgoing;
       const chunk = this.#nextChunk(head);
       if (chunk === null) {
@@ -372,32 +408,120 @@ export class DataChannelSender extends TypedEmitter<DataChannelSenderEvents> {
 
   /** Durable: bytes handed over that the server has not reported received. */
   #inFlight(): number {
-    return this.reliability === 'durable' ? (this.#handedBytes - this.#receivedBytes) >>> 0 : 0;
+    // Signed: a count ahead of ours (it should not be) must not read as 4 GiB in flight.
+    return this.reliability === 'durable' ? Math.max(0, (this.#handedBytes - this.#receivedBytes) | 0) : 0;
   }
 
   #handOver(message: Outgoing, bytes: Uint8Array, last: boolean): void {
     const sentUpTo = message.offset;
-    this.#handedBytes = (this.#handedBytes + bytes.byteLength) >>> 0;
+    let handed = false;
+    const entry: Unconfirmed = { bytes, end: 0, pending: null };
     const done = (failure: string | null): void => {
+      if (failure !== null && failure !== OVER_MAX_MESSAGE_SIZE && this.reliability === 'durable' && this.#failure === null && !this.#unpublished) {
+        // The channel failed under us (most likely with its transport, which the room replaces) or
+        // moved to the new one: this envelope goes again after the server's Rewind, and the message
+        // settles then (or rejects if no new transport comes).
+        if (failure !== MIGRATED) this.#holdForTransport();
+        entry.pending = { resolve: () => done(null), reject: (error) => this.#abandon(message, error) };
+        return;
+      }
       if (failure !== null) {
-        if (!this.#track._hasOpenChannel) this.#fail('the channel closed');
-        this.#settle(message, new DataChannelSendError(this.channelId, failure));
+        if (!this.#track._hasOpenChannel) this.#holdForTransport();
+        this.#abandon(message, new DataChannelSendError(this.channelId, failure));
         return;
       }
       if (message.settled) return;
-      message.onProgress?.(sentUpTo, message.payload.byteLength);
+      if (message.onProgress) {
+        try {
+          message.onProgress(sentUpTo, message.payload.byteLength);
+        } catch (error) {
+          // The app's callback must not break the sender (it runs inside the hand-over).
+          this.#log.warn(`DataChannel ${this.channelId}: onProgress threw:`, error);
+        }
+      }
       if (!last) return;
       if (message.receipt) this.#receiptSent(message);
       else this.#settle(message, null);
     };
     try {
       this.#track._send(bytes, done);
+      handed = true;
     } catch (error) {
       // The negotiated size limit shrank below what was checked, or the channel's queue is full.
-      this.#handedBytes = (this.#handedBytes - bytes.byteLength) >>> 0;
-      this.#dropFromQueue(message);
-      this.#settle(message, error instanceof TwilioError ? error : new DataChannelSendError(this.channelId, String(error)));
+      this.#abandon(message, error instanceof TwilioError ? error : new DataChannelSendError(this.channelId, String(error)));
     }
+    if (!handed) return;
+    this.#handedBytes = (this.#handedBytes + bytes.byteLength) >>> 0;
+    entry.end = this.#handedBytes;
+    if (this.reliability === 'durable') this.#unconfirmed.push(entry);
+  }
+
+  /** The server has the session's bytes up to `total`: they need not be kept for a resend. */
+  #confirm(total: number): void {
+    this.#receivedBytes = total;
+    const unconfirmed = this.#unconfirmed;
+    let confirmed = 0;
+    while (confirmed < unconfirmed.length && ((total - (unconfirmed[confirmed] as Unconfirmed).end) | 0) >= 0) confirmed++;
+    if (confirmed > 0) unconfirmed.splice(0, confirmed);
+  }
+
+  /** The channel failed under us: hold everything until the room's new peer connection takes over. */
+  #holdForTransport(): void {
+    if (this.#rewindTimer !== null || this.#failure !== null || this.#unpublished) return;
+    this.#rewindTimer = setTimeout(() => {
+      this.#rewindTimer = null;
+      this.#fail('the channel closed, and no new connection resumed it');
+    }, REWIND_TIMEOUT_MS);
+  }
+
+  /** The track's channel moves to a new peer connection. Returns whether we resend ourselves. */
+  #onMigrated(): boolean {
+    if (!this.#ready || this.#failure !== null || this.#unpublished) return false;
+    if (this.#rewindTimer !== null) clearTimeout(this.#rewindTimer);
+    this.#rewindTimer = null;
+    if (this.reliability === 'lossy') {
+      this.#schedule(); // nothing to send again: go on on the new channel
+      return false;
+    }
+    this.#holdForTransport();
+    return true;
+  }
+
+  /** The server's Rewind on the new channel: send again what it did not get, then go on. */
+  #onRewind(total: number): void {
+    if (this.#rewindTimer === null) return;
+    clearTimeout(this.#rewindTimer);
+    this.#rewindTimer = null;
+    this.#confirm(total);
+    this.#handedBytes = total;
+    for (const entry of this.#unconfirmed) {
+      try {
+        this.#track._send(entry.bytes, (failure) => {
+          if (failure !== null && failure !== OVER_MAX_MESSAGE_SIZE) return this.#holdForTransport(); // once more
+          const pending = entry.pending;
+          entry.pending = null;
+          if (failure === null) pending?.resolve();
+          else pending?.reject(new DataChannelSendError(this.channelId, failure));
+        });
+      } catch (error) {
+        this.#fail(`the session could not be resumed: ${String(error)}`);
+        return;
+      }
+      this.#handedBytes = (this.#handedBytes + entry.bytes.byteLength) >>> 0;
+      entry.end = this.#handedBytes;
+    }
+    this.#log.debug(`DataChannel ${this.channelId}: resumed, ${this.#unconfirmed.length} envelope(s) sent again`);
+    if (this.#end === 'sent') this.#sendEnd(); // it may have been lost with the old transport
+    this.#schedule();
+  }
+
+  /** A message that will not (all) go out: out of the queue and the receipts, settled. */
+  #abandon(message: Outgoing, error: TwilioError): void {
+    this.#dropFromQueue(message);
+    if (this.#receipts.get(message.sequence) === message) this.#receipts.delete(message.sequence);
+    if (message.receipt?.timer) clearTimeout(message.receipt.timer);
+    this.#settle(message, error);
+    this.#finishIfFlushed();
   }
 
   /** The message is out: wait for the receipts (Routed names whom), at most the timeout. */
@@ -421,6 +545,7 @@ export class DataChannelSender extends TypedEmitter<DataChannelSenderEvents> {
     const owed = wait.routed ? [...wait.routed.confirming.filter((i) => !wait.received.has(i)), ...wait.routed.unconfirming] : this.#everyoneOr(wait.intended);
     const notConfirmed = owed.map((index) => this.#participantAt(index)).filter((p): p is RemoteParticipant => p !== undefined);
     this.#settle(message, null, { sequenceNumber: message.sequence, receivedBy: [...wait.received.values()], notConfirmed });
+    this.#finishIfFlushed(); // a close() may have been waiting for this receipt
   }
 
   /** A notice from the server on our channel: receipts, whom a message was routed to, refusals. */
@@ -432,8 +557,11 @@ export class DataChannelSender extends TypedEmitter<DataChannelSenderEvents> {
         this.#onRejected(control.sequence, control.code);
         return;
       case ControlKind.Received:
-        this.#receivedBytes = control.sequence;
+        this.#confirm(control.sequence);
         this.#schedule();
+        return;
+      case ControlKind.Rewind:
+        this.#onRewind(control.sequence);
         return;
       case ControlKind.Pause:
       case ControlKind.Resume:
@@ -502,13 +630,14 @@ export class DataChannelSender extends TypedEmitter<DataChannelSenderEvents> {
   #finishIfFlushed(): void {
     if (!this.#closing || this.#unpublished) return;
     if (this.#failure === null) {
-      if (this.#queue.length > 0 || this.#receipts.size > 0) return;
+      if (this.#queue.length > 0 || this.#receipts.size > 0 || this.#rewindTimer !== null) return;
       if (this.reliability === 'durable' && this.#ready && this.#end !== 'confirmed') {
         if (this.#end === 'none') this.#sendEnd();
         return;
       }
     }
     this.#unpublished = true;
+    this.#unconfirmed = [];
     if (this.#endTimer !== null) clearTimeout(this.#endTimer);
     this.#dropQueue(this.#failure ?? 'the sender was closed');
     this.#host.localParticipant.unpublishTrack(this.#track);
@@ -520,10 +649,13 @@ export class DataChannelSender extends TypedEmitter<DataChannelSenderEvents> {
       this.#end = 'confirmed';
       this.#finishIfFlushed();
     };
+    if (this.#endTimer !== null) clearTimeout(this.#endTimer);
     this.#endTimer = setTimeout(confirmed, END_TIMEOUT_MS);
     try {
       this.#track._send(encodeControl({ kind: ControlKind.End, sequence: this.#sequence }), (failure) => {
-        if (failure !== null) confirmed(); // the channel is gone: nothing more to wait for
+        // The channel failed or moved: End goes again after the server's Rewind on the new one (or
+        // the hold times out, the sender fails and unpublishes).
+        if (failure !== null && failure !== MIGRATED) this.#holdForTransport();
       });
     } catch {
       confirmed();
@@ -548,6 +680,11 @@ export class DataChannelSender extends TypedEmitter<DataChannelSenderEvents> {
     this.#failure = reason;
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
+    if (this.#rewindTimer !== null) clearTimeout(this.#rewindTimer);
+    this.#rewindTimer = null;
+    const unconfirmed = this.#unconfirmed;
+    this.#unconfirmed = [];
+    for (const entry of unconfirmed) entry.pending?.reject(new DataChannelSendError(this.channelId, reason));
     this.#dropQueue(reason);
     for (const message of this.#receipts.values()) {
       if (message.receipt?.timer) clearTimeout(message.receipt.timer);
@@ -589,9 +726,13 @@ export class DataChannelSender extends TypedEmitter<DataChannelSenderEvents> {
     return this.#track._maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
   }
 
-  /** The largest payload one envelope to `recipients` recipients carries whole. */
+  /**
+   * The largest payload one envelope to `recipients` recipients carries whole, on both hops: the
+   * server re-encodes lossy messages with `previous` (4 bytes) for each receiver.
+   */
   #singleMessageCapacity(recipients: number): number {
-    return this.#channelMax() - envelopeOverhead(Math.min(recipients, MAX_RECIPIENTS), WHOLE_MESSAGE);
+    const flags = this.reliability === 'lossy' ? WHOLE_MESSAGE | EnvelopeFlag.Previous : WHOLE_MESSAGE;
+    return this.#channelMax() - envelopeOverhead(Math.min(recipients, MAX_RECIPIENTS), flags);
   }
 
   /** Everyone in the room for an empty list, else the list. */

@@ -85,7 +85,7 @@ function setup(options: { maxMessageSize?: number } = {}) {
     localParticipant._handlePublished({ revision: ++publishedRevision, tracks });
   };
   const envelopes = (channel: FakeChannel) => channel.sent.map((bytes) => decodeEnvelope(bytes) as Envelope);
-  return { localParticipant, participants, addRemote, feature, channels, accept, envelopes };
+  return { localParticipant, participants, addRemote, feature, channels, accept, envelopes, factory };
 }
 
 const bytes = (...values: number[]) => new Uint8Array(values);
@@ -225,7 +225,8 @@ describe('DataChannelSender', () => {
     assert.deepEqual(localParticipant.getState().tracks, []);
   });
 
-  it('durable: messages handed to a channel that closes before opening reject', async () => {
+  it('durable: when the channel closes and no new peer connection takes over, what was sent rejects', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
     const { feature, channels, accept } = setup();
     const sender = feature.createSender();
     accept();
@@ -233,7 +234,48 @@ describe('DataChannelSender', () => {
     const pending = sender.sendMessage(bytes(1)); // queued in the channel until it opens
     await tick();
     channels[0]!.close();
+    let settled = false;
+    pending.then(() => (settled = true), () => (settled = true));
+    await tick();
+    assert.equal(settled, false, 'held: the room may be replacing its transport');
+    const later = sender.sendMessage(bytes(2));
+    later.catch(() => undefined);
+    t.mock.timers.tick(20_000);
     await assert.rejects(pending, (e: TwilioError) => e.code === DATA_CHANNEL_SEND_FAILED_CODE);
+    await assert.rejects(later, (e: TwilioError) => e.code === DATA_CHANNEL_SEND_FAILED_CODE);
+    assert.equal(sender.closed, true);
+  });
+
+  it('durable: on a new peer connection it holds everything until Rewind, then sends again exactly what the server lacks, in order', async () => {
+    const { feature, channels, accept, localParticipant, factory } = setup();
+    const sender = feature.createSender();
+    channels[0]!.open();
+    accept();
+    await tick();
+    const first = [bytes(0), bytes(1, 1), bytes(2, 2, 2)];
+    await Promise.all(first.map((m) => sender.sendMessage(m)));
+    const old = channels[0]!;
+    assert.equal(old.sent.length, 3);
+    const sizes = old.sent.map((b) => b.byteLength);
+    old.notice(encodeControl({ kind: ControlKind.Received, sequence: sizes[0]! })); // the server had message 0
+
+    localParticipant._moveTo(factory as unknown as ChannelFactory);
+    const next = channels[1]!;
+    assert.equal(next.label, old.label, 'the same track on the new peer connection');
+    const during = sender.sendMessage(bytes(3, 3, 3, 3));
+    next.open();
+    await tick();
+    assert.equal(next.sent.length, 0, 'nothing before the server says where to resume');
+
+    // The server got messages 0 and 1 before the old transport died: 2 goes again, then 3.
+    next.notice(encodeControl({ kind: ControlKind.Rewind, sequence: sizes[0]! + sizes[1]! }));
+    await during;
+    await tick();
+    assert.deepEqual(
+      next.sent.map((b) => [...(decodeEnvelope(b) as Envelope).payload]),
+      [[2, 2, 2], [3, 3, 3, 3]],
+    );
+    assert.deepEqual(next.sent.map((b) => (decodeEnvelope(b) as Envelope).sequence), [2, 3]);
   });
 
   it('lossy: never rejects, drops what it cannot send', async () => {
@@ -391,6 +433,61 @@ describe('DataChannelSender', () => {
     assert.equal(channels[0]!.sent.length, 1);
   });
 
+  it('close() with a receipt still awaited ends the session once the receipt is settled', async () => {
+    const { feature, channels, accept, envelopes } = setup();
+    const sender = feature.createSender();
+    accept();
+    channels[0]!.open();
+    await tick();
+    const receipt = sender.sendMessage(bytes(1), { receipt: true, receiptTimeoutMs: 20 });
+    sender.close();
+    await receipt; // times out: nobody confirmed
+    const last = envelopes(channels[0]!).at(-1)!;
+    assert.deepEqual(decodeControl(last), { kind: ControlKind.End, sequence: 1 });
+  });
+
+  it('an onProgress that throws breaks neither the message nor the sender', async () => {
+    const { feature, channels, accept } = setup();
+    const sender = feature.createSender();
+    accept();
+    channels[0]!.open();
+    await tick();
+    await sender.sendMessage(new Uint8Array(300 * 1024), {
+      onProgress: () => {
+        throw new Error('app bug');
+      },
+    });
+    channels[0]!.drain();
+    await sender.sendMessage(bytes(2));
+    assert.equal(channels[0]!.sent.length, 6); // 5 fragments, then the next message
+  });
+
+  it('a Received count ahead of what was sent does not read as a full window', async () => {
+    const { feature, channels, accept } = setup();
+    const sender = feature.createSender();
+    accept();
+    channels[0]!.open();
+    await tick();
+    channels[0]!.notice(encodeControl({ kind: ControlKind.Received, sequence: 5000 }));
+    await sender.sendMessage(bytes(1));
+    assert.equal(channels[0]!.sent.length, 1);
+  });
+
+  it("a high sender the server paused does not hold normal senders back; lossy messages leave room for the server's previous", async () => {
+    const { feature, channels, accept } = setup();
+    const high = feature.createSender({ channelId: 1, priority: 'high' });
+    const normal = feature.createSender({ channelId: 2 });
+    const lossy = feature.createSender({ channelId: 3, reliability: 'lossy' });
+    accept();
+    for (const channel of channels) channel.open();
+    await tick();
+    channels[0]!.notice(encodeControl({ kind: ControlKind.Pause, sequence: 0 }));
+    void high.sendMessage(bytes(1));
+    await normal.sendMessage(bytes(2));
+    assert.equal(channels[1]!.sent.length, 1);
+    assert.equal(lossy.maxMessageSizeInBytes, 262144 - 8 - 4);
+  });
+
   it("the server's refusal rejects a message still in flight with its code", async () => {
     const { feature, channels, accept } = setup();
     const sender = feature.createSender();
@@ -508,6 +605,20 @@ describe('DataChannelReceiver', () => {
     deliver(9, bytes(9), WHOLE | EnvelopeFlag.Previous, { previous: 7 }); // 7 was for us and is missing
     assert.deepEqual(gaps, [{ lastReceived: 5, nextReceived: 9 }]);
     assert.equal(r.gaps, 1);
+  });
+
+  it("the server's End (in band, behind the last message) closes the session, and is answered", () => {
+    const { r, deliver, closed, upstream } = receiver();
+    const events: string[] = [];
+    r.on('message', (m) => events.push(`message ${m.sequenceNumber}`));
+    r.on('close', () => events.push('close'));
+    deliver(0, bytes(0));
+    const end = encodeControl({ kind: ControlKind.End, sequence: 0 });
+    r._sink.message(end.buffer.slice(end.byteOffset, end.byteOffset + end.byteLength) as ArrayBuffer);
+    deliver(1, bytes(1)); // nothing after End
+    assert.deepEqual(events, ['message 0', 'close']);
+    assert.equal(closed(), 1);
+    assert.deepEqual(decodeControl(decodeEnvelope(upstream[0]!) as Envelope), { kind: ControlKind.End, sequence: 0 });
   });
 
   it('replayed messages are marked and never confirmed', () => {

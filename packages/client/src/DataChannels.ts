@@ -67,15 +67,17 @@
  *    `{ sequenceNumber, receivedBy, notConfirmed }` once every Plaza recipient's app got it, or
  *    after `receiptTimeoutMs` (default 10 s) with the rest in notConfirmed. The server tells the
  *    sender whom it forwarded the message to; official-SDK recipients cannot confirm.
- *  - lossy: unordered, no retransmission. sendMessage() never rejects; a message that cannot be
- *    sent is dropped (size violations are logged as a warning); no fragmentation. Receivers see
+ *  - lossy: unordered, no retransmission. sendMessage() rejects only a call that is wrong in itself
+ *    (not bytes, a receipt asked for); a message that cannot be sent is dropped (size violations are logged as a warning); no fragmentation. Receivers see
  *    `gap` events when messages addressed to them went missing (the server stamps each message with
  *    the previous sequence number it addressed to that receiver, so recipient changes are not gaps).
  *  - bitrateInKbps caps a sender with a token bucket holding one second's worth: durable messages
  *    (fragments) wait for tokens, in order; lossy messages beyond the rate are dropped.
  *  - priority: each sender hands its channel at most SESSION_HIGH_WATER (1 MiB) at a time, and
- *    while a high-priority sender has more waiting than its channel takes, normal senders hand over
- *    nothing: under congestion high goes first, with at most ~1 MiB of normal traffic ahead of it.
+ *    while a high-priority sender has more waiting than its channel (or its 1 MiB window of bytes
+ *    the server has not confirmed) takes, normal senders hand over nothing: under congestion high
+ *    goes first, with at most ~1 MiB of normal traffic ahead of it. A high sender the server
+ *    paused (a slow recipient of its own) does not hold the others back.
  *  - Backpressure: `bufferedAmount` (queue + channel) and the 'bufferedAmountLow' event when it
  *    falls to `bufferedAmountLowThreshold` (default 256 KiB).
  *  - retain (opt-in): the server replays the last N messages sent to everyone (1 = last value; at
@@ -215,6 +217,7 @@ export class DataChannelFeature extends TypedEmitter<DataChannelFeatureEvents> {
         this.#scheduleAgain = false;
         let highCongested = false;
         for (const sender of this.#active) {
+          // Only a full link holds normal senders back; a high sender the server paused does not.
           if (sender.priority === 'high' && sender._pump() === 'congested') highCongested = true;
         }
         if (!highCongested) for (const sender of this.#active) if (sender.priority === 'normal') sender._pump();

@@ -28,6 +28,14 @@ export type OutgoingMessage = string | ArrayBuffer | Uint8Array | Blob;
 /** Called once per message: null = handed to the RTCDataChannel, else why it was dropped. */
 export type SendCallback = (failure: string | null) => void;
 
+/**
+ * The failure reported for a message still queued when its channel was replaced by one on a new
+ * peer connection (LocalDataTrack._replaceSender). A durable session sends it again itself.
+ */
+export const MIGRATED = 'moved to a new peer connection';
+/** The failure reported for a message larger than the channel turned out to take. */
+export const OVER_MAX_MESSAGE_SIZE = 'over the max message size';
+
 interface Queued {
   data: OutgoingMessage;
   size: number;
@@ -182,10 +190,21 @@ export class DataTrackSender {
     if (this.#channel.readyState === 'open' && !this.#flushing) void this.#flush();
   }
 
-  /** Drops the queue and closes the channel. Idempotent. */
-  close(): void {
+  /**
+   * Hands what is queued (not yet on the channel) to `next`, in order, with its callbacks: the
+   * track goes on on a new peer connection.
+   */
+  transferQueueTo(next: DataTrackSender): void {
+    const queued = this.#queue;
+    this.#queue = [];
+    this.#queuedBytes = 0;
+    for (const item of queued) next.send(item.data, item.size, item.done);
+  }
+
+  /** Drops the queue (each message's callback gets `reason`) and closes the channel. Idempotent. */
+  close(reason = 'unpublished'): void {
     if (this.#closed) return;
-    this.#drop('unpublished');
+    this.#drop(reason);
     try {
       this.#channel.close();
     } catch (error) {
@@ -218,7 +237,7 @@ export class DataTrackSender {
         if (head.size > this.#maxMessageSize()) {
           // Checked at send() against what was known then; the negotiated limit turned out smaller.
           this.#log.warn(`Dropping a queued ${head.size}-byte message: over the channel's max message size`);
-          head.done?.('over the max message size');
+          head.done?.(OVER_MAX_MESSAGE_SIZE);
           continue;
         }
         const failure = this.#sendNow(data);
@@ -245,7 +264,7 @@ export class DataTrackSender {
 
   #drop(reason: string): void {
     this.#closed = true;
-    if (this.#queue.length > 0) this.#log.warn(`Dropping ${this.#queue.length} queued message(s): ${reason}`);
+    if (this.#queue.length > 0 && reason !== MIGRATED) this.#log.warn(`Dropping ${this.#queue.length} queued message(s): ${reason}`);
     const dropped = this.#queue;
     this.#queue = [];
     this.#queuedBytes = 0;

@@ -12,7 +12,7 @@
  *  - Messages sent while a publication's channel is still opening are queued (DataTrackSender).
  * Like the SDK, messages sent while the track is not published anywhere are dropped.
  */
-import { DataTrackSender, DEFAULT_QUEUE_LIMITS, type OutgoingMessage, type QueueLimits, type SendCallback } from './DataTrackSender.js';
+import { DataTrackSender, DEFAULT_QUEUE_LIMITS, MIGRATED, type OutgoingMessage, type QueueLimits, type SendCallback } from './DataTrackSender.js';
 import { makeUUID } from './environment.js';
 import { DataTrackMessageTooLargeError, TrackInvalidError } from './errors.js';
 
@@ -35,6 +35,12 @@ export type DataTrackMessage = string | ArrayBuffer | ArrayBufferView | Blob;
 export interface SessionHooks {
   drained(): void;
   notice(data: ArrayBuffer): void;
+  /**
+   * The track's channel is being replaced by one on a new peer connection. True if the session
+   * sends again what the old channel still held (durable: from the server's Rewind); else what
+   * is queued moves to the new channel as it is.
+   */
+  migrated(): boolean;
 }
 
 const MAX_UINT16 = 65535;
@@ -168,6 +174,18 @@ export class LocalDataTrack {
     for (const sender of this.#senders) sender.setLowWaterMark(bytes);
   }
 
+
+  /**
+   * @internal A transport replacement: `next` (on the new peer connection) takes over from `old`.
+   * Messages queued on `old` move to `next`, unless the session resends them itself.
+   */
+  _replaceSender(old: DataTrackSender, next: DataTrackSender): void {
+    this.#senders.delete(old);
+    this._addSender(next);
+    const resent = this.#sessionHooks?.migrated() ?? false;
+    if (!resent) old.transferQueueTo(next);
+    old.close(MIGRATED);
+  }
 
   /** @internal Called by LocalParticipant on unpublish or disconnect. */
   _removeSender(sender: DataTrackSender): void {

@@ -228,6 +228,20 @@ export class LocalParticipant extends TypedEmitter<LocalParticipantEvents> {
     for (const entry of this.#entries.values()) if (!entry.sender && !entry.transceiver) this.#openChannel(entry);
   }
 
+  /**
+   * @internal The room replaced its peer connection (Plaza's ICE restart): every published track
+   * goes on on the new one. Data tracks get a new channel with the same label (the server's relay
+   * takes it over; see LocalDataTrack._replaceSender); audio/video get a new transceiver with the
+   * same track id, so the server knows them again. Nothing is unpublished.
+   */
+  _moveTo(channels: ChannelFactory): void {
+    this.#channels = channels;
+    for (const entry of this.#entries.values()) {
+      entry.transceiver = null; // it belonged to the old peer connection
+      this.#openChannel(entry);
+    }
+  }
+
   /** @internal Tracks connect() captured for the app (audio/video options): stopped on disconnect. */
   _ownTracks(tracks: MediaTrack[]): void {
     for (const track of tracks) this.#ownedTracks.add(track);
@@ -299,8 +313,10 @@ export class LocalParticipant extends TypedEmitter<LocalParticipantEvents> {
     try {
       if (track.kind === 'data') {
         const channel = channels.createDataChannel(track.id, track.dataChannelInit);
+        const previous = entry.sender;
         entry.sender = new DataTrackSender(channel, () => channels.maxMessageSize, this.#log, track.queueLimits);
-        track._addSender(entry.sender);
+        if (previous) track._replaceSender(previous, entry.sender);
+        else track._addSender(entry.sender);
       } else {
         entry.transceiver = channels.addMediaTrack(track.mediaStreamTrack, track.id);
       }

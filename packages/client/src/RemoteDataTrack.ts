@@ -42,6 +42,8 @@ export interface SessionSink {
 
 /** How long an unsubscribed session's channel may take to close (delivering its last messages). */
 export const SESSION_LINGER_MS = 10_000;
+/** After an unsubscribed session's channel closed: how long its last messages may still take. */
+const CLOSE_GRACE_MS = 1000;
 
 export class RemoteDataTrack extends TypedEmitter<RemoteDataTrackEvents> {
   readonly kind = 'data' as const;
@@ -100,15 +102,14 @@ export class RemoteDataTrack extends TypedEmitter<RemoteDataTrackEvents> {
   }
 
   /**
-   * @internal A session keeps delivering until its channel closes (bounded by SESSION_LINGER_MS):
-   * the server closes it after the last message, while the unsubscribe comes on signaling and can
-   * overtake those last messages.
+   * @internal A session keeps delivering until the server's End or its channel's close (bounded by
+   * SESSION_LINGER_MS): the unsubscribe comes on signaling and can overtake the last messages.
    */
   _unsubscribe(): void {
     this.#isSubscribed = false;
     const sink = this.#sink;
     this.#sink = null;
-    if (!sink || this.#receiver.closed) {
+    if (!sink || this.#receiver.closedLocally) {
       this.#receiver.detach();
       sink?.close();
       return;
@@ -123,7 +124,9 @@ export class RemoteDataTrack extends TypedEmitter<RemoteDataTrackEvents> {
     };
     const timer = setTimeout(finish, SESSION_LINGER_MS);
     this.#receiver.attach((data) => sink.message(data));
-    this.#receiver.onClose(finish);
+    // The server's in-band End closes the session first (DataChannelReceiver). The channel's close
+    // is a separate event with no promise of ordering against the last messages: give them a moment.
+    this.#receiver.onClose(() => setTimeout(finish, CLOSE_GRACE_MS));
   }
 
   /** @internal */

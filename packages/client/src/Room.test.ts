@@ -61,7 +61,7 @@ function channel(label: string): ReceivableChannel & EventTarget {
 function setup(initial: Partial<ConnectedMessage> = {}) {
   const transport = new FakeTransport();
   const pcClosed: boolean[] = [];
-  const pc = { id: 'pc-1', update: async () => undefined, close: () => pcClosed.push(true) };
+  const pc = { id: 'pc-1', update: async () => undefined, close: () => pcClosed.push(true), on: () => pc, removeAllListeners: () => pc };
   const subscriptions = new SubscriptionTable();
   const localParticipant = new LocalParticipant(log);
   const room = new Room({

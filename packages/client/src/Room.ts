@@ -11,12 +11,21 @@
  *
  * `dataChannel` is the ACS-style DataChannel API (DataChannels.ts): senders and receivers of
  * DataChannel sessions, which travel as DataTracks.
+ *
+ * Media transport recovery (Plaza's ICE restart): when the peer connection fails (or stays
+ * disconnected for DISCONNECTED_GRACE_MS), or the app calls restartIce(), the room replaces it
+ * with a new one negotiated over signaling: the server's WebRTC engine (libdatachannel) cannot
+ * restart ICE in place. Published tracks and data subscriptions move to it (LocalParticipant._moveTo,
+ * SubscriptionTable.suspendAll) and durable DataChannel sessions resume where they were, without
+ * loss or duplication (DataChannelSender, DataTrackReceiver); audio/video subscriptions are
+ * subscribed again. Like the SDK on an ICE restart, the room emits `reconnecting` with a
+ * MediaConnectionError (53405) and `reconnected` once the new transport is connected.
  */
 import type { ParsedRoomState } from '@plaza/protocol';
 import { plazaIndexOf } from './DataChannelAddressing.js';
 import { DataChannelFeature } from './DataChannels.js';
 import type { DataMessage } from './DataTrackReceiver.js';
-import { SignalingConnectionDisconnectedError, TwilioError } from './errors.js';
+import { MediaConnectionError, SignalingConnectionDisconnectedError, TwilioError } from './errors.js';
 import type { LocalParticipant } from './LocalParticipant.js';
 import type { Logger } from './Logger.js';
 import type { PeerConnectionV2 } from './PeerConnectionV2.js';
@@ -60,6 +69,8 @@ export interface RoomInit {
   initialState: ConnectedMessage;
   transport: SignalingTransport;
   peerConnection: PeerConnectionV2;
+  /** A new peer connection wired to signaling (restartIce); its offer is the room's to make. */
+  replacePeerConnection?: () => PeerConnectionV2;
   localParticipant: LocalParticipant;
   subscriptions: SubscriptionTable;
   log: Logger;
@@ -78,6 +89,13 @@ const REEMITTED = [
   'trackDimensionsChanged',
 ] as const;
 
+/** A peer connection `disconnected` this long is replaced (ICE may recover on its own before). */
+export const DISCONNECTED_GRACE_MS = 3000;
+/** Replacements in a row that never reached `connected` before the room gives up (53405). */
+const MAX_TRANSPORT_ATTEMPTS = 3;
+/** How long data subscriptions wait for their channel on a new peer connection. */
+const RESUME_TIMEOUT_MS = 20_000;
+
 export class Room extends TypedEmitter<RoomEvents> {
   readonly sid: string;
   readonly name: string;
@@ -88,7 +106,12 @@ export class Room extends TypedEmitter<RoomEvents> {
   readonly dataChannel: DataChannelFeature;
   #state: RoomState = 'connected';
   readonly #transport: SignalingTransport;
-  readonly #pc: PeerConnectionV2;
+  #pc: PeerConnectionV2;
+  readonly #replacePeerConnection: (() => PeerConnectionV2) | undefined;
+  /** The peer connection is being replaced: the room is `reconnecting` until the new one connects. */
+  #mediaReconnecting = false;
+  #transportAttempts = 0;
+  #disconnectedTimer: ReturnType<typeof setTimeout> | null = null;
   readonly #subscriptions: SubscriptionTable;
   readonly #log: Logger;
   /** Revisions at which participants left: older entries for them are stale (v2/room.js). */
@@ -104,6 +127,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.localParticipant = init.localParticipant;
     this.#transport = init.transport;
     this.#pc = init.peerConnection;
+    this.#replacePeerConnection = init.replacePeerConnection;
     this.#subscriptions = init.subscriptions;
     this.#log = init.log;
     this.#sessionTimeoutMs = (initialState.options?.session_timeout ?? 30) * 1000;
@@ -112,6 +136,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#transport.on('message', (state) => this.#update(state));
     this.#transport.on('stateChanged', (state, error) => this.#handleTransportState(state, error));
     this.#subscriptions.on('changed', () => this.#handleSubscriptions());
+    this.#watchPeerConnection(this.#pc);
     this.localParticipant._setUpdateCallback(() => {
       this.#transport.publish({ participant: this.localParticipant.getState() });
     });
@@ -128,18 +153,84 @@ export class Room extends TypedEmitter<RoomEvents> {
     return this;
   }
 
+  /**
+   * Plaza extension: replaces the media transport now, as the room does by itself when it fails
+   * (see the top of this file). Apps may call it when they know the network changed. Resolves
+   * once the new peer connection's offer is sent.
+   */
+  restartIce(): Promise<void> {
+    return this.#replaceTransport('restartIce()');
+  }
+
+  #watchPeerConnection(pc: PeerConnectionV2): void {
+    pc.on('connectionStateChanged', (state) => {
+      if (pc !== this.#pc || this.#state === 'disconnected') return;
+      if (this.#disconnectedTimer) clearTimeout(this.#disconnectedTimer);
+      this.#disconnectedTimer = null;
+      if (state === 'connected') {
+        this.#transportAttempts = 0;
+        this.#endMediaReconnecting();
+      } else if (state === 'failed' || state === 'closed') {
+        void this.#replaceTransport(`peer connection ${state}`);
+      } else if (state === 'disconnected') {
+        this.#disconnectedTimer = setTimeout(() => void this.#replaceTransport('peer connection disconnected'), DISCONNECTED_GRACE_MS);
+      }
+    });
+  }
+
+  #replaceTransport(reason: string): Promise<void> {
+    if (this.#state === 'disconnected') return Promise.reject(new MediaConnectionError('the room is disconnected'));
+    if (!this.#replacePeerConnection) return Promise.reject(new MediaConnectionError('this room cannot replace its peer connection'));
+    if (++this.#transportAttempts > MAX_TRANSPORT_ATTEMPTS) {
+      const error = new MediaConnectionError(`${reason}; gave up after ${MAX_TRANSPORT_ATTEMPTS} new peer connections`);
+      this.#close(error);
+      return Promise.reject(error);
+    }
+    this.#log.info(`Replacing the peer connection (${reason})`);
+    if (this.#state === 'connected') {
+      this.#state = 'reconnecting';
+      this.localParticipant._setReconnecting(true);
+      this.emit('reconnecting', new MediaConnectionError(reason));
+    }
+    this.#mediaReconnecting = true;
+    const old = this.#pc;
+    // Data subscriptions wait for their channels on the new one; the old one's closing is not their end.
+    this.#subscriptions.suspendAll(RESUME_TIMEOUT_MS);
+    old.removeAllListeners();
+    old.close();
+    const next = this.#replacePeerConnection();
+    this.#pc = next;
+    this.#watchPeerConnection(next);
+    this.localParticipant._moveTo(next);
+    return next.offer().catch((error: unknown) => {
+      this.#log.warn('The new peer connection could not offer:', error);
+      throw new MediaConnectionError(String(error));
+    });
+  }
+
+  #endMediaReconnecting(): void {
+    if (!this.#mediaReconnecting) return;
+    this.#mediaReconnecting = false;
+    if (this.#state !== 'reconnecting' || this.#transport.state !== 'connected') return;
+    this.#state = 'connected';
+    this.localParticipant._setReconnecting(false);
+    this.emit('reconnected');
+  }
+
   #handleTransportState(state: TransportState, error: TwilioError | undefined): void {
     if (state === 'disconnected') {
       this.#close(error);
-    } else if (state === 'syncing' && this.#state === 'connected') {
-      this.#state = 'reconnecting';
-      this.localParticipant._setReconnecting(true);
+    } else if (state === 'syncing' && this.#sessionTimer === null) {
       // Same rule as the SDK's RoomSignaling session timer: give up after session_timeout.
       this.#sessionTimer = setTimeout(() => this.#close(new SignalingConnectionDisconnectedError()), this.#sessionTimeoutMs);
+      if (this.#state !== 'connected') return; // already reconnecting (its media transport)
+      this.#state = 'reconnecting';
+      this.localParticipant._setReconnecting(true);
       this.emit('reconnecting', new SignalingConnectionDisconnectedError());
     } else if (state === 'connected' && this.#state === 'reconnecting') {
       if (this.#sessionTimer) clearTimeout(this.#sessionTimer);
       this.#sessionTimer = null;
+      if (this.#mediaReconnecting) return; // `reconnected` once the new peer connection is up
       this.#state = 'connected';
       this.localParticipant._setReconnecting(false);
       this.emit('reconnected');
@@ -277,10 +368,13 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#state = 'disconnected';
     if (this.#sessionTimer) clearTimeout(this.#sessionTimer);
     this.#sessionTimer = null;
+    if (this.#disconnectedTimer) clearTimeout(this.#disconnectedTimer);
+    this.#disconnectedTimer = null;
     this.#transport.disconnect(error);
     this.#pc.close();
-    for (const participant of this.participants.values()) participant._unsubscribeAll();
+    // Receivers first: closed by us, a session has nothing more to wait for when unsubscribed.
     this.#subscriptions.close();
+    for (const participant of this.participants.values()) participant._unsubscribeAll();
     this.dataChannel._close('the room disconnected');
     this.localParticipant._disconnect(error);
     if (error) this.#log.info(`Disconnected: ${error.code} ${error.message}`);

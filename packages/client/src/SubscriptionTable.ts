@@ -7,7 +7,7 @@
  * Either can come first; the table keeps all until Room matches them to publications.
  */
 import type { ParsedSubscribed } from '@plaza/protocol';
-import type { DataTrackReceiver } from './DataTrackReceiver.js';
+import type { DataTrackReceiver, ReceivableChannel } from './DataTrackReceiver.js';
 import type { MediaTrackReceiver } from './MediaTransceivers.js';
 import { TypedEmitter } from './TypedEmitter.js';
 
@@ -75,6 +75,30 @@ export class SubscriptionTable extends TypedEmitter<SubscriptionTableEvents> {
   setMediaReceivers(receivers: Iterable<MediaTrackReceiver>): void {
     this.#mediaReceivers = new Map([...receivers].map((r) => [r.id, r]));
     this.emit('changed');
+  }
+
+  /**
+   * A channel the server opened: the subscription it carries resumes on it if it was suspended by a
+   * transport replacement (same label), else it is a new one (`create` wraps it).
+   */
+  addChannel(channel: ReceivableChannel, create: (channel: ReceivableChannel) => DataTrackReceiver): void {
+    const existing = this.#receivers.get(channel.label);
+    if (existing?.suspended) existing.rebind(channel);
+    else this.addReceiver(create(channel));
+  }
+
+  /**
+   * The transport is being replaced: every data subscription waits for its channel on the new one.
+   * Those that do not get it within `timeoutMs` (the server ended them meanwhile) are closed.
+   */
+  suspendAll(timeoutMs: number): void {
+    const suspended = [...this.#receivers.values()];
+    for (const receiver of suspended) receiver.suspend();
+    if (suspended.length === 0) return;
+    const timer = setTimeout(() => {
+      for (const receiver of suspended) if (receiver.suspended) receiver.close();
+    }, timeoutMs);
+    (timer as { unref?: () => void }).unref?.();
   }
 
   addReceiver(receiver: DataTrackReceiver): void {

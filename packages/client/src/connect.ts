@@ -86,12 +86,24 @@ export async function connect(token: string, options: ConnectOptions): Promise<R
   localParticipant._ownTracks(captured);
   for (const track of [...tracks, ...captured]) void localParticipant._addTrack(track);
   const subscriptions = new SubscriptionTable();
+  /** The room's peer connection: the first one, or the one that replaced it (Room.restartIce). */
   let pc: PeerConnectionV2 | null = null;
+  let iceServersInUse: RTCIceServer[] = [];
 
   return new Promise<Room>((resolve, reject) => {
     let settled = false;
     const publishPeerConnectionState = (state: PeerConnectionStateOut) => {
       transport.publish({ peer_connections: [state], participant: localParticipant.getState() });
+    };
+    /** A peer connection wired to signaling and subscriptions (its descriptions are the caller's). */
+    const newPeerConnection = (): PeerConnectionV2 => {
+      const created = createPeerConnection(env, iceServersInUse, log, options.bindAddress);
+      pc = created;
+      // Candidates are trickled from the start; the transport holds them until `connected`.
+      created.on('candidates', publishPeerConnectionState);
+      created.on('dataChannel', (channel) => subscriptions.addChannel(channel, (c) => new DataTrackReceiver(c, log)));
+      created.on('mediaReceivers', (receivers) => subscriptions.setMediaReceivers(receivers));
+      return created;
     };
 
     const transport = new SignalingTransport({
@@ -110,12 +122,8 @@ export async function connect(token: string, options: ConnectOptions): Promise<R
       },
       onIced: async (iceServers) => {
         if (settled) throw new SignalingConnectionDisconnectedError();
-        const created = createPeerConnection(env, iceServers, log, options.bindAddress);
-        pc = created;
-        // Candidates are trickled from the start; the transport holds them until `connected`.
-        created.on('candidates', publishPeerConnectionState);
-        created.on('dataChannel', (channel) => subscriptions.addReceiver(new DataTrackReceiver(channel, log)));
-        created.on('mediaReceivers', (receivers) => subscriptions.setMediaReceivers(receivers));
+        iceServersInUse = iceServers;
+        const created = newPeerConnection();
         localParticipant._setChannelFactory(created);
         try {
           await created.offer();
@@ -156,8 +164,13 @@ export async function connect(token: string, options: ConnectOptions): Promise<R
       }
       settled = true;
       cleanup();
+      const replacePeerConnection = (): PeerConnectionV2 => {
+        const created = newPeerConnection();
+        created.on('description', publishPeerConnectionState);
+        return created;
+      };
       resolve(
-        new Room({ initialState, transport, peerConnection: pc, localParticipant, subscriptions, log: log.child('room') }),
+        new Room({ initialState, transport, peerConnection: pc, replacePeerConnection, localParticipant, subscriptions, log: log.child('room') }),
       );
     });
   });

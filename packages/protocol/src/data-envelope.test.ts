@@ -119,7 +119,7 @@ test('control notices round trip; malformed ones decode to null', () => {
   const end = decodeEnvelope(encodeControl({ kind: ControlKind.End, sequence: 77 }));
   assert.ok(typeof end !== 'string');
   assert.deepEqual(decodeControl(end), { kind: ControlKind.End, sequence: 77 });
-  for (const kind of [ControlKind.Pause, ControlKind.Resume, ControlKind.Received]) {
+  for (const kind of [ControlKind.Pause, ControlKind.Resume, ControlKind.Received, ControlKind.Rewind]) {
     const flow = decodeEnvelope(encodeControl({ kind, sequence: 0 }));
     assert.ok(typeof flow !== 'string');
     assert.deepEqual(decodeControl(flow), { kind, sequence: 0 });

@@ -189,15 +189,25 @@ export const ControlKind = {
    * mod 2^32. The sender keeps at most a window of bytes beyond it in flight: what sits in SCTP
    * buffers is invisible to bufferedAmount, and without a window megabytes would be on their way
    * before a Pause could act.
+   * receiver -> server (upstream, any subscription): the bytes received on the subscription so far
+   * (mod 2^32, every channel it had); the server may forget what it sent up to there (Rewind).
    */
   Received: 7,
+  /**
+   * After a transport replacement (a new peer connection: Plaza's ICE restart), the first notice on
+   * a durable session's new channel, `sequence` = the bytes of this session received so far (mod
+   * 2^32, counted as for Received). server -> sender: send again everything after that byte;
+   * receiver -> server: the same, for the subscription. What was in flight on the dead transport is
+   * sent again, exactly once, in order.
+   */
+  Rewind: 8,
 } as const;
 
 export type Control =
   | { kind: typeof ControlKind.Receipt; sequence: number; from: number | null }
   | { kind: typeof ControlKind.Routed; sequence: number; confirming: number[]; unconfirming: number[] }
   | { kind: typeof ControlKind.Rejected; sequence: number; code: number }
-  | { kind: typeof ControlKind.End | typeof ControlKind.Pause | typeof ControlKind.Resume | typeof ControlKind.Received; sequence: number };
+  | { kind: typeof ControlKind.End | typeof ControlKind.Pause | typeof ControlKind.Resume | typeof ControlKind.Received | typeof ControlKind.Rewind; sequence: number };
 
 /**
  * A control notice as an envelope. Routed payload: | kind | u16 n | n × u16 confirming | u16 × unconfirming |.
@@ -212,6 +222,7 @@ export function encodeControl(control: Control): Uint8Array {
     case ControlKind.Pause:
     case ControlKind.Resume:
     case ControlKind.Received:
+    case ControlKind.Rewind:
       return encodeEnvelope({ ...base, recipients: [], payload: Uint8Array.of(control.kind) });
     case ControlKind.Routed: {
       const indexes = [...control.confirming, ...control.unconfirming];
@@ -253,6 +264,7 @@ export function decodeControl(e: Envelope): Control | null {
     case ControlKind.Pause:
     case ControlKind.Resume:
     case ControlKind.Received:
+    case ControlKind.Rewind:
       return { kind: e.payload[0], sequence: e.sequence };
     default:
       return null;

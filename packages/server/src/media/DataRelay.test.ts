@@ -18,7 +18,7 @@ import {
   type Control,
   type Envelope,
 } from '@plaza/protocol';
-import { DataRelay, type DataRelayOptions } from './DataRelay.js';
+import { DataRelay, LEG_WINDOW, type DataRelayOptions } from './DataRelay.js';
 import { MAX_RETAINED_BYTES } from './SessionRetention.js';
 
 class FakeChannel {
@@ -27,7 +27,12 @@ class FakeChannel {
   private onOpenCb: (() => void) | null = null;
   onMessage = (cb: (m: string | Buffer) => void) => void (this.onMessageCb = cb);
   onOpen = (cb: () => void) => void (this.onOpenCb = cb);
-  onClosed = () => undefined;
+  private onClosedCb: (() => void) | null = null;
+  onClosed = (cb: () => void) => void (this.onClosedCb = cb);
+  /** The channel closed from the other side (or with its transport). */
+  remoteClose(): void {
+    this.onClosedCb?.();
+  }
   onError = () => undefined;
   private onLowCb: (() => void) | null = null;
   onBufferedAmountLow = (cb: () => void) => void (this.onLowCb = cb);
@@ -253,7 +258,7 @@ test("the publisher's End is answered with End once everything before it was rou
   assert.equal(legs.alice.sent.length, 1); // the message, not the notice
 });
 
-test('closing a reliable relay: a leg still holding messages sends them first, then closes', () => {
+test('closing a session relay: each Plaza leg gets End behind its last message and closes when it answers End; the SDK leg closes at once', () => {
   const { source, relay, legs } = session();
   let buffered = 0;
   legs.alice.bufferedAmount = () => buffered;
@@ -261,11 +266,17 @@ test('closing a reliable relay: a leg still holding messages sends them first, t
   source.deliver(msg(0));
   source.deliver(msg(1));
   relay.close();
-  assert.equal(legs.bob.closedByRelay, true); // nothing pending: closed at once
-  assert.equal(legs.alice.closedByRelay, false);
+  assert.equal(legs.sdk.closedByRelay, true);
+  assert.equal(legs.sdk.sent.length, 2); // the official SDK never sees a notice
+  assert.deepEqual(envelopes(legs.bob).map((e) => decodeControl(e)?.kind ?? e.sequence), [0, 1, ControlKind.End]);
+  assert.equal(legs.bob.closedByRelay, false); // until bob says he has it all
+  legs.bob.deliver(Buffer.from(encodeControl({ kind: ControlKind.End, sequence: 0 })));
+  assert.equal(legs.bob.closedByRelay, true);
   buffered = 0;
   legs.alice.low();
-  assert.deepEqual(envelopes(legs.alice).map((e) => e.sequence), [0, 1]);
+  assert.deepEqual(envelopes(legs.alice).map((e) => decodeControl(e)?.kind ?? e.sequence), [0, 1, ControlKind.End]);
+  assert.equal(legs.alice.closedByRelay, false);
+  legs.alice.deliver(Buffer.from(encodeControl({ kind: ControlKind.End, sequence: 0 })));
   assert.equal(legs.alice.closedByRelay, true);
 });
 
@@ -287,11 +298,12 @@ test('durable sessions: the publisher is paused while a recipient queues over 1 
   relay.close();
 });
 
-test('durable sessions: the publisher hears the bytes received every 64 KiB (its window), plain relays and lossy sessions never', () => {
+test('durable sessions: the publisher hears the data bytes received every 64 KiB (its window); lossy sessions never', () => {
   const { source } = session();
   const chunk = msg(0, { text: 'x'.repeat(40 * 1024) });
   source.deliver(chunk);
   assert.deepEqual(allNotices(source), []); // 40 KiB: not yet
+  source.deliver(Buffer.from('a string is not counted, the sender does not count it either'));
   source.deliver(chunk);
   assert.deepEqual(allNotices(source), [{ kind: ControlKind.Received, sequence: 2 * chunk.length }]);
 
@@ -516,4 +528,66 @@ test('retention on a lossy session: the first live message names the last replay
     [2, undefined],
     [3, 2],
   ]);
+});
+
+// Transport replacement (Plaza's ICE restart): the relay takes the participant's new channels.
+
+const message = (sequence: number, size = 100) => Buffer.from(encodeEnvelope({ flags: WHOLE_MESSAGE, sequence, recipients: [], payload: Buffer.alloc(size, sequence) }));
+const upstream = (control: Control) => Buffer.from(encodeControl(control));
+const sequencesOf = (sent: Array<string | Buffer>) => sent.map((m) => (decodeEnvelope(m as Buffer) as Envelope).sequence);
+
+test("subscriber side: on its new channel a Plaza leg waits for the receiver's Rewind, sends again exactly what followed, then goes on", () => {
+  const { source, relay, legs } = session();
+  for (let i = 0; i < 3; i++) source.deliver(message(i));
+  const [first, second] = legs.bob.sent as Buffer[];
+  legs.bob.deliver(upstream({ kind: ControlKind.Received, sequence: first!.length })); // bob acknowledged message 0
+  legs.bob.remoteClose(); // its transport died
+
+  const next = new FakeChannel();
+  assert.equal(relay.rebindSubscriber('bob', next as unknown as DataChannel), true);
+  source.deliver(message(3));
+  next.open();
+  assert.deepEqual(next.sent, [], 'nothing before the Rewind');
+  // Bob had messages 0 and 1 when the old transport died.
+  next.deliver(upstream({ kind: ControlKind.Rewind, sequence: first!.length + second!.length }));
+  assert.deepEqual(sequencesOf(next.sent), [2, 3]);
+  source.deliver(message(4));
+  assert.deepEqual(sequencesOf(next.sent), [2, 3, 4]);
+  assert.deepEqual(sequencesOf(legs.alice.sent), [0, 1, 2, 3, 4], 'the others never noticed');
+});
+
+test('a Plaza leg sends at most LEG_WINDOW beyond what its receiver acknowledged; acknowledgements let the rest go', () => {
+  const { source, legs } = session({ queueLimitBytes: 16 * 1024 * 1024 });
+  const size = 256 * 1024;
+  const count = (LEG_WINDOW / size) * 2;
+  for (let i = 0; i < count; i++) source.deliver(message(i, size));
+  const bytesSent = (sent: Array<string | Buffer>) => sent.reduce((n, m) => n + m.length, 0);
+  assert.ok(bytesSent(legs.bob.sent) <= LEG_WINDOW + size, 'no further ahead than the window');
+  assert.ok(legs.bob.sent.length < count);
+  assert.equal(legs.sdk.sent.length, count, 'official-SDK legs cannot acknowledge: no window');
+  legs.bob.deliver(upstream({ kind: ControlKind.Received, sequence: bytesSent(legs.bob.sent) }));
+  legs.bob.deliver(upstream({ kind: ControlKind.Received, sequence: bytesSent(legs.bob.sent) }));
+  assert.deepEqual(sequencesOf(legs.bob.sent), [...Array(count).keys()], 'all of it, in order, once acknowledged');
+});
+
+test("publisher side: the new channel hears Rewind with the session bytes received; the old channel's last words are ignored", () => {
+  const { source, relay, legs } = session();
+  const sizes = [message(0).length, message(1).length];
+  source.deliver(message(0));
+  source.deliver(message(1));
+  const next = new FakeChannel();
+  relay.rebindSource(next as unknown as DataChannel);
+  assert.deepEqual(next.sent.map((m) => decodeControl(decodeEnvelope(m as Buffer) as Envelope)), [{ kind: ControlKind.Rewind, sequence: sizes[0]! + sizes[1]! }]);
+  source.deliver(message(2)); // the dead channel
+  next.deliver(message(2));
+  assert.deepEqual(sequencesOf(legs.bob.sent), [0, 1, 2]);
+});
+
+test("a Plaza leg outlives its channel's close (its transport may be replaced); an official-SDK leg does not", () => {
+  const { relay, legs } = session();
+  legs.alice.remoteClose();
+  legs.sdk.remoteClose();
+  assert.equal(relay.subscriberCount, 2);
+  assert.equal(relay.rebindSubscriber('sdk', new FakeChannel() as unknown as DataChannel), false);
+  assert.equal(relay.rebindSubscriber('alice', new FakeChannel() as unknown as DataChannel), true);
 });

@@ -2,7 +2,8 @@
  * Fans one published DataTrack out to its subscribers: every message that arrives on the
  * publisher's channel is sent on each subscriber's channel, string as string, binary as binary.
  *
- * Backpressure (the publisher is never stalled; one slow subscriber never delays the others):
+ * Backpressure for DataTracks (the publisher is never stalled; one slow subscriber never delays the
+ * others; durable sessions differ, see SenderFlow below):
  * - A leg sends straight through while its channel's bufferedAmount is under HIGH_WATER.
  * - Above it, a reliable track queues for that leg and drains on bufferedAmountLow. When a leg's
  *   queue passes `queueLimitBytes`, that one subscription is ended (`onOverflow`): delivering late
@@ -40,6 +41,19 @@
  *   of being dropped; one that stops draining is still ended after a bounded pause.
  * - Retention (`retain`): the last few broadcasts are replayed, flagged Replayed, to each new leg
  *   before anything live (SessionRetention), so a late subscriber starts from the current state.
+ *
+ * Transport replacement (Plaza's ICE restart, see Room.moveTransport): a participant's peer
+ * connection is replaced by a new one, and its channels with it. The relay keeps its state and
+ * takes the new channels (rebindSource, rebindSubscriber); a Plaza subscriber's leg outlives the
+ * close of its old channel for that. Durable sessions lose nothing and duplicate nothing across it:
+ * - Publisher side: the relay counts the session bytes it received (SenderFlow) and sends Rewind
+ *   with that count on the new channel; the sender sends again exactly what followed.
+ * - Subscriber side: a Plaza receiver of a durable session acknowledges the bytes it received
+ *   (Received, upstream); the leg keeps what it sent beyond that (`unacked`, at most LEG_WINDOW:
+ *   the leg sends no further ahead, which also bounds it end to end). On its new channel the
+ *   receiver sends Rewind with its count first; the leg sends again what followed, then goes on.
+ * Other legs (plain DataTracks, lossy sessions) just continue on the new channel: what was in
+ * flight on the dead transport is lost, as their reliability allows or as any transport loss would.
  */
 import type { DataChannel } from 'node-datachannel';
 import {
@@ -62,13 +76,17 @@ import { FragmentGate } from './FragmentGate.js';
 import type { DataChannelReliability } from './PeerEndpoint.js';
 import { ReceiptLedger } from './ReceiptLedger.js';
 import { SenderFlow, RESUME_BELOW } from './SenderFlow.js';
-import { MAX_RETAINED_BYTES, SessionRetention } from './SessionRetention.js';
+import { MAX_RETAINED_BYTES, SessionRetention, type RetentionBudget } from './SessionRetention.js';
 
 /** Send directly below this many buffered bytes; also the drain threshold. */
 const HIGH_WATER = 1024 * 1024;
 const LOW_WATER = 256 * 1024;
 /** How long a closed relay's legs may take to deliver what they still hold. */
 const LINGER_MS = 10_000;
+/** Durable session legs to Plaza receivers: bytes sent ahead of the receiver's acknowledgement. */
+export const LEG_WINDOW = 4 * 1024 * 1024;
+/** A rebound leg waits this long for its receiver's Rewind before it is ended. */
+const REWIND_WAIT_MS = 10_000;
 
 type Payload = string | Buffer;
 
@@ -77,20 +95,36 @@ export type RelayOverflow = 'subscriber-too-slow';
 class RelayLeg {
   open = false;
   closed = false;
+  /** Bumped when the leg takes a new channel: callbacks of the old one are ignored. */
+  generation = 0;
+  /** Durable session, Plaza receiver: it acknowledges what it received and can resume. */
+  readonly resumable: boolean;
+  /** Resumable legs: bytes sent on this leg, every channel it had (mod 2^32). */
+  sentTotal = 0;
+  /** Resumable legs: what was sent and not yet acknowledged, with the byte count it ends at. */
+  unacked: Array<{ message: Payload; end: number }> = [];
+  unackedBytes = 0;
+  /** Rebound (resumable): nothing goes out until the receiver's Rewind says where to resume. */
+  awaitingRewind = false;
   readonly queue: Payload[] = [];
   queuedBytes = 0;
   sent = 0;
   dropped = 0;
   /** The relay closed: send what is queued, then close. */
   lingering = false;
+  /** The relay closed and sent End: the leg closes when the subscriber answers End (or LINGER_MS). */
+  awaitingEnd = false;
   /** Lossy sessions: the sequence of the last message addressed to this leg (sent or dropped). */
   lastAddressed: number | null = null;
 
   constructor(
     readonly key: string,
-    readonly channel: DataChannel,
+    public channel: DataChannel,
     readonly subscriber: LegSubscriber,
-  ) {}
+    resumable: boolean,
+  ) {
+    this.resumable = resumable;
+  }
 }
 
 /** Who a leg delivers to: what session routing needs to know. */
@@ -110,6 +144,8 @@ export interface DataRelayOptions {
   maxMessageBytes?: number;
   /** Durable sessions: the longest a recipient may hold the publisher paused. Default MAX_PAUSE_MS. */
   maxPauseMs?: number;
+  /** Shared by the sessions one participant publishes (bounds their retention together). */
+  retentionBudget?: RetentionBudget;
   /** Sessions: broadcasts replayed to late subscribers (plaza_channel.retain); none if unset. */
   retain?: number;
   log: Logger;
@@ -119,6 +155,8 @@ export interface DataRelayOptions {
 
 export class DataRelay {
   private readonly legs = new Map<string, RelayLeg>();
+  /** The publisher's channel (a transport replacement brings a new one). */
+  private source: DataChannel;
   private closed = false;
   /** Session messages dropped because they were not a well-formed envelope. */
   invalidMessages = 0;
@@ -142,9 +180,10 @@ export class DataRelay {
   private readonly flow: SenderFlow | null;
 
   constructor(
-    private readonly source: DataChannel,
+    source: DataChannel,
     private readonly options: DataRelayOptions,
   ) {
+    this.source = source;
     const { reliability } = options;
     this.reliable = reliability.maxPacketLifeTime === null && reliability.maxRetransmits === null;
     this.lossy = options.session === true && !this.reliable;
@@ -152,7 +191,7 @@ export class DataRelay {
     // Bounded by the leg queue too, so replaying to a new (empty) leg can never overflow it.
     this.retention =
       options.session && options.retain
-        ? new SessionRetention(Math.min(options.retain, MAX_RETAINED_MESSAGES), Math.min(MAX_RETAINED_BYTES, options.queueLimitBytes))
+        ? new SessionRetention(Math.min(options.retain, MAX_RETAINED_MESSAGES), Math.min(MAX_RETAINED_BYTES, options.queueLimitBytes), options.retentionBudget)
         : null;
     this.flow =
       options.session && this.reliable
@@ -163,49 +202,105 @@ export class DataRelay {
             ...(options.maxPauseMs ? { maxPauseMs: options.maxPauseMs } : {}),
           })
         : null;
-    // node-datachannel hands binary messages over as Buffers; wrap (never copy) anything else.
-    source.onMessage((message) => {
-      const payload = typeof message === 'string' || Buffer.isBuffer(message) ? message : Buffer.from(message);
-      if (options.session) {
-        this.flow?.received(typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length);
-        this.route(payload);
-      } else {
-        this.relay(payload);
-      }
-    });
+    this.listenToSource(source);
   }
 
   get subscriberCount(): number {
     return this.legs.size;
   }
 
+  /** The publisher's current channel. */
+  get sourceChannel(): DataChannel {
+    return this.source;
+  }
+
+  /**
+   * The publisher's channel after a transport replacement. A durable session's publisher hears
+   * Rewind with the bytes received so far, and sends again what followed. The old channel (its
+   * transport is gone) is ignored from now on.
+   */
+  rebindSource(channel: DataChannel): void {
+    if (this.closed || channel === this.source) return;
+    this.source = channel;
+    this.listenToSource(channel);
+    if (!this.flow) return;
+    const rewind = encodeControl({ kind: ControlKind.Rewind, sequence: this.flow.receivedTotal });
+    if (channel.isOpen()) this.toPublisher(rewind);
+    else channel.onOpen(() => this.toPublisher(rewind));
+  }
+
+  private listenToSource(channel: DataChannel): void {
+    const { session } = this.options;
+    // node-datachannel hands binary messages over as Buffers; wrap (never copy) anything else.
+    channel.onMessage((message) => {
+      if (channel !== this.source) return; // a replaced channel's last callbacks
+      const payload = typeof message === 'string' || Buffer.isBuffer(message) ? message : Buffer.from(message);
+      if (session) this.route(payload);
+      else this.relay(payload);
+    });
+  }
+
   /** Adds a subscriber's channel (just created, usually not open yet). */
   addSubscriber(key: string, channel: DataChannel, subscriber: LegSubscriber = { index: -1, envelopes: false }): void {
     if (this.closed || this.legs.has(key)) return;
-    const leg = new RelayLeg(key, channel, subscriber);
+    const leg = new RelayLeg(key, channel, subscriber, this.flow !== null && subscriber.envelopes);
     this.legs.set(key, leg);
-    channel.setBufferedAmountLowThreshold(LOW_WATER);
-    channel.onOpen(() => {
-      if (leg.closed) return;
-      leg.open = true;
-      this.drain(leg);
-    });
-    channel.onBufferedAmountLow(() => {
-      if (!leg.closed) this.drain(leg);
-    });
-    channel.onClosed(() => {
-      leg.closed = true;
-      this.legs.delete(key);
-      this.updateFlow();
-    });
-    channel.onError((err) => this.options.log.debug({ key, err }, 'relay leg error'));
-    // DataTracks are unidirectional: upstream data is ignored, except session receipts.
-    channel.onMessage(this.options.session ? (message) => this.upstream(leg, message) : () => undefined);
+    this.listenToLeg(leg);
     // Retained broadcasts go first: the leg is new, so they queue ahead of anything live.
     for (const retained of this.retention?.entries() ?? []) {
       this.deliver(leg, subscriber.envelopes ? retained.enveloped : retained.bare);
       if (this.lossy) leg.lastAddressed = retained.sequence;
     }
+  }
+
+  /**
+   * A subscriber's new channel after a transport replacement; false if the leg is gone (ended
+   * meanwhile). A resumable leg holds everything until the receiver's Rewind (upstream).
+   */
+  rebindSubscriber(key: string, channel: DataChannel): boolean {
+    const leg = this.legs.get(key);
+    if (this.closed || !leg || leg.closed) return false;
+    leg.generation++;
+    leg.channel = channel;
+    leg.open = false;
+    this.listenToLeg(leg);
+    if (leg.resumable) {
+      leg.awaitingRewind = true;
+      const generation = leg.generation;
+      setTimeout(() => {
+        if (leg.awaitingRewind && leg.generation === generation && this.legs.get(key) === leg) this.overflow(leg);
+      }, REWIND_WAIT_MS).unref();
+    }
+    return true;
+  }
+
+  private listenToLeg(leg: RelayLeg): void {
+    const { channel, generation, key } = leg;
+    const current = (): boolean => !leg.closed && leg.generation === generation;
+    channel.setBufferedAmountLowThreshold(LOW_WATER);
+    channel.onOpen(() => {
+      if (!current()) return;
+      leg.open = true;
+      this.drain(leg);
+    });
+    channel.onBufferedAmountLow(() => {
+      if (current()) this.drain(leg);
+    });
+    channel.onClosed(() => {
+      if (!current()) return;
+      // A Plaza subscriber's channel closes with its transport when that is replaced: the leg waits
+      // for the new channel (queueing, bounded as always) instead of ending the subscription.
+      if (leg.subscriber.envelopes && !leg.lingering && !this.closed) {
+        leg.open = false;
+        return;
+      }
+      leg.closed = true;
+      this.legs.delete(key);
+      this.updateFlow();
+    });
+    channel.onError((err) => this.options.log.debug({ key, err }, 'relay leg error'));
+    // DataTracks are unidirectional: upstream data is ignored, except session notices.
+    channel.onMessage(this.options.session ? (message) => current() && this.upstream(leg, message) : () => undefined);
   }
 
   removeSubscriber(key: string): void {
@@ -221,11 +316,24 @@ export class DataRelay {
     if (this.closed) return;
     this.closed = true;
     this.flow?.dispose();
+    this.retention?.clear();
+    const end = this.options.session ? Buffer.from(encodeControl({ kind: ControlKind.End, sequence: 0 })) : null;
     for (const leg of this.legs.values()) {
-      // A reliable leg first delivers what it holds (a durable session's last messages), then
-      // closes: its channel's close reaches the subscriber after the data, so nothing is cut off.
-      if (this.reliable && leg.queue.length > 0 && !leg.closed) this.lingerThenClose(leg);
-      else this.closeLeg(leg);
+      // A Plaza receiver hears End in band, behind the last message: End, not the channel's close
+      // (a separate event, with no promise of ordering against the messages), tells it the
+      // session is over and complete.
+      if (end && leg.open && !leg.closed && leg.subscriber.envelopes) {
+        // And it answers End once it has it: closing the channel before could still cut off what
+        // is in flight to it (closing does not wait for the subscriber to have the data).
+        this.deliver(leg, end);
+        leg.awaitingEnd = true;
+        this.lingerThenClose(leg);
+      } else if (this.reliable && leg.queue.length > 0 && !leg.closed) {
+        // A reliable leg first delivers what it holds (a durable session's last messages), then closes.
+        this.lingerThenClose(leg);
+      } else {
+        this.closeLeg(leg);
+      }
     }
     this.legs.clear();
     try {
@@ -250,6 +358,8 @@ export class DataRelay {
       else this.invalidMessages++;
       return;
     }
+    // Counted as the sender counts: its data envelopes (not notices, not what is malformed).
+    this.flow?.received(message.length);
     const { flags, sequence } = envelope;
     const starts = (flags & EnvelopeFlag.FragmentStart) !== 0; // a whole message, or its first fragment
     const upstreamGap = starts && this.lastIn !== null && sequence !== ((this.lastIn + 1) >>> 0);
@@ -262,10 +372,10 @@ export class DataRelay {
     const whole = (flags & WHOLE_MESSAGE) === WHOLE_MESSAGE;
     const stampPrevious = this.lossy && starts;
     let shared: Buffer | null = null; // built once, shared by every Plaza recipient without `previous`
-    const byPrevious = new Map<number, Buffer>(); // lossy: one encoding per distinct `previous`
+    const byPrevious = stampPrevious ? new Map<number, Buffer>() : null; // lossy: one encoding per distinct `previous`
     const bare = Buffer.from(envelope.payload.buffer, envelope.payload.byteOffset, envelope.payload.byteLength);
-    const confirming: number[] = [];
-    const unconfirming: number[] = [];
+    // Whom it went to, only when the publisher asked (kept off the path of every other message).
+    const routed = (flags & EnvelopeFlag.FragmentEnd) !== 0 && (flags & EnvelopeFlag.ReceiptRequested) !== 0 ? { confirming: [] as number[], unconfirming: [] as number[] } : null;
     const gotStart = isFirstFragment(flags) ? new Set<RelayLeg>() : null;
     for (const leg of this.legs.values()) {
       if (!isRecipient(envelope, leg.subscriber.index)) continue;
@@ -277,7 +387,7 @@ export class DataRelay {
       let bytes: Buffer;
       if (!leg.subscriber.envelopes) {
         bytes = bare;
-      } else if (stampPrevious && leg.lastAddressed !== null) {
+      } else if (byPrevious && leg.lastAddressed !== null) {
         const previous = upstreamGap ? (sequence - 1) >>> 0 : leg.lastAddressed;
         bytes = byPrevious.get(previous) ?? Buffer.from(forReceivers(envelope, { previous }));
         byPrevious.set(previous, bytes);
@@ -290,23 +400,26 @@ export class DataRelay {
         continue;
       }
       gotStart?.add(leg);
-      (leg.subscriber.envelopes ? confirming : unconfirming).push(leg.subscriber.index);
+      if (routed) (leg.subscriber.envelopes ? routed.confirming : routed.unconfirming).push(leg.subscriber.index);
     }
     // A whole message may come between another's fragments: only fragments move this.
     if (gotStart) this.fragmentLegs = gotStart;
     else if (!whole && (flags & EnvelopeFlag.FragmentEnd) !== 0) this.fragmentLegs = null;
 
     if (whole) this.retention?.offer(envelope);
-    if ((flags & EnvelopeFlag.FragmentEnd) !== 0 && (flags & EnvelopeFlag.ReceiptRequested) !== 0) {
-      this.receipts.expect(sequence, confirming);
-      this.toPublisher(encodeControl({ kind: ControlKind.Routed, sequence, confirming, unconfirming }));
+    if (routed) {
+      this.receipts.expect(sequence, routed.confirming);
+      this.toPublisher(encodeControl({ kind: ControlKind.Routed, sequence, ...routed }));
     }
     this.updateFlow();
   }
 
-  /** Tells the flow control the longest recipient queue. */
+  /**
+   * While paused: Resume once every recipient queue is short. (A Pause starts in deliver(), from
+   * the one queue that grew: no walk over every leg for each message.)
+   */
   private updateFlow(): void {
-    if (!this.flow || this.closed) return;
+    if (!this.flow?.paused || this.closed) return;
     let longest = 0;
     for (const leg of this.legs.values()) longest = Math.max(longest, leg.queuedBytes);
     this.flow.update(longest);
@@ -332,11 +445,46 @@ export class DataRelay {
     const envelope = typeof message === 'string' ? null : decodeEnvelope(Buffer.isBuffer(message) ? message : new Uint8Array(message));
     const control = envelope !== null && typeof envelope !== 'string' ? decodeControl(envelope) : null;
     const from = leg.subscriber.index;
+    if (control?.kind === ControlKind.End && leg.awaitingEnd) {
+      this.closeLeg(leg); // it has everything
+      return;
+    }
+    if (control?.kind === ControlKind.Received || control?.kind === ControlKind.Rewind) {
+      // Every Plaza receiver sends these; only a durable session's legs keep anything to resume.
+      if (!leg.resumable) return;
+      if (control.kind === ControlKind.Received) this.acknowledge(leg, control.sequence);
+      else this.rewind(leg, control.sequence);
+      return;
+    }
     if (this.closed || control?.kind !== ControlKind.Receipt || !this.receipts.confirm(control.sequence, from)) {
       this.ignoredUpstream++;
       return;
     }
     this.toPublisher(encodeControl({ kind: ControlKind.Receipt, sequence: control.sequence, from }));
+  }
+
+  /** The receiver has the leg's bytes up to `total`: forget what they were, and send further. */
+  private acknowledge(leg: RelayLeg, total: number): void {
+    while (leg.unacked.length > 0 && ((total - (leg.unacked[0] as { end: number }).end) | 0) >= 0) {
+      const entry = leg.unacked.shift() as { message: Payload; end: number };
+      leg.unackedBytes -= payloadBytes(entry.message);
+    }
+    this.drain(leg);
+  }
+
+  /** The receiver's first word on a new channel: what it has; everything after goes again, first. */
+  private rewind(leg: RelayLeg, total: number): void {
+    if (!leg.awaitingRewind) return;
+    this.acknowledge(leg, total);
+    const again = leg.unacked.map((entry) => entry.message);
+    leg.queue.unshift(...again);
+    leg.queuedBytes += leg.unackedBytes;
+    leg.unacked = [];
+    leg.unackedBytes = 0;
+    leg.sentTotal = total;
+    leg.awaitingRewind = false;
+    this.options.log.debug({ key: leg.key, resent: again.length }, 'relay leg resumed');
+    this.drain(leg);
   }
 
   /** A notice to the publisher, on its own (bidirectional) channel, which may be closing. */
@@ -358,7 +506,7 @@ export class DataRelay {
    * the message will not reach the leg (dropped, or the leg just overflowed).
    */
   private deliver(leg: RelayLeg, message: Payload): boolean {
-    if (leg.open && leg.queue.length === 0 && this.bufferedAmount(leg) < HIGH_WATER) {
+    if (this.canSend(leg) && leg.queue.length === 0) {
       if (this.send(leg, message)) return true;
     }
     if (!this.reliable && leg.open) {
@@ -366,19 +514,29 @@ export class DataRelay {
       return false;
     }
     leg.queue.push(message);
-    leg.queuedBytes += typeof message === 'string' ? Buffer.byteLength(message) : message.length;
+    leg.queuedBytes += payloadBytes(message);
+    if (this.flow && !this.flow.paused && !this.closed) this.flow.update(leg.queuedBytes);
     if (leg.queuedBytes <= this.options.queueLimitBytes) return true;
     this.overflow(leg);
     return false;
   }
 
+  /** Whether the leg takes a message now: open, not resuming, its channel and window not full. */
+  private canSend(leg: RelayLeg): boolean {
+    if (!leg.open || leg.closed || leg.awaitingRewind) return false;
+    if (leg.resumable && leg.unackedBytes >= LEG_WINDOW) return false;
+    return this.bufferedAmount(leg) < HIGH_WATER;
+  }
+
   private drain(leg: RelayLeg): void {
-    while (leg.queue.length > 0 && leg.open && !leg.closed && this.bufferedAmount(leg) < HIGH_WATER) {
-      const message = leg.queue.shift() as Payload;
-      leg.queuedBytes -= typeof message === 'string' ? Buffer.byteLength(message) : message.length;
+    while (leg.queue.length > 0 && this.canSend(leg)) {
+      const message = leg.queue[0] as Payload;
+      // Kept when the send fails: the channel is going down, and a new one may take over (rebind).
       if (!this.send(leg, message)) return;
+      leg.queue.shift();
+      leg.queuedBytes -= payloadBytes(message);
     }
-    if (leg.lingering && leg.queue.length === 0) this.closeLeg(leg);
+    if (leg.lingering && !leg.awaitingEnd && leg.queue.length === 0) this.closeLeg(leg);
     this.updateFlow();
   }
 
@@ -394,6 +552,12 @@ export class DataRelay {
       if (typeof message === 'string') leg.channel.sendMessage(message);
       else leg.channel.sendMessageBinary(message);
       leg.sent++;
+      if (leg.resumable) {
+        // Kept until the receiver acknowledges it: a transport replacement may still lose it.
+        leg.sentTotal = (leg.sentTotal + payloadBytes(message)) >>> 0;
+        leg.unacked.push({ message, end: leg.sentTotal });
+        leg.unackedBytes += payloadBytes(message);
+      }
       return true;
     } catch (err) {
       // The channel closed under us (subscriber left mid-send): its close handler cleans up.
@@ -423,10 +587,16 @@ export class DataRelay {
     leg.closed = true;
     leg.queue.length = 0;
     leg.queuedBytes = 0;
+    leg.unacked = [];
+    leg.unackedBytes = 0;
     try {
       leg.channel.close();
     } catch {
       // already closed with its peer connection
     }
   }
+}
+
+function payloadBytes(message: Payload): number {
+  return typeof message === 'string' ? Buffer.byteLength(message) : message.length;
 }

@@ -124,6 +124,12 @@ export class PeerEndpoint extends EventEmitter<PeerEndpointEvents> {
     return this.closed ? 'closed' : this.pc.state();
   }
 
+  /** The transport is gone (failed, or closed by either side): the client must replace it. */
+  get transportLost(): boolean {
+    const state = this.state;
+    return state === 'failed' || state === 'closed';
+  }
+
   /**
    * Applies a client description. Returns the answer to send back, or null when nothing is to be
    * sent (a stale revision, an answer to our offer, or a glare we win: the SDK rolls back and

@@ -43,6 +43,11 @@ export class SenderFlow {
     return this.#paused;
   }
 
+  /** Bytes received from the publisher so far (mod 2^32): where it resumes after a transport replacement. */
+  get receivedTotal(): number {
+    return this.#received;
+  }
+
   /** `bytes` arrived from the publisher. */
   received(bytes: number): void {
     this.#received = (this.#received + bytes) >>> 0;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeEnvelope, EnvelopeFlag, WHOLE_MESSAGE, type Envelope } from '@plaza/protocol';
-import { MAX_RETAINED_BYTES, SessionRetention } from './SessionRetention.js';
+import { MAX_RETAINED_BYTES, RetentionBudget, SessionRetention } from './SessionRetention.js';
 
 const message = (sequence: number, fields: Partial<Envelope> = {}): Envelope => ({
   flags: WHOLE_MESSAGE,
@@ -50,4 +50,21 @@ test('bounded by bytes: oldest first; one message over the bound keeps nothing',
   assert.deepEqual(retention.entries(), []);
   assert.equal(retention.retainedBytes, 0);
   assert.equal(MAX_RETAINED_BYTES, 1024 * 1024);
+});
+
+test("one participant's sessions share a budget: past it the offering session keeps less (its own oldest go), and a closed session gives its bytes back", () => {
+  const budget = new RetentionBudget(250);
+  const first = new SessionRetention(10, MAX_RETAINED_BYTES, budget);
+  const second = new SessionRetention(10, MAX_RETAINED_BYTES, budget);
+  const hundred = (sequence: number) => message(sequence, { payload: new Uint8Array(100) });
+  first.offer(hundred(0));
+  first.offer(hundred(1));
+  assert.equal(first.entries().length, 2);
+  second.offer(hundred(0)); // over 250 with its ~108 bytes: second's own oldest (this one) goes
+  assert.equal(second.entries().length, 0);
+  assert.ok(budget.used <= budget.limit);
+  first.clear();
+  assert.equal(budget.used, 0);
+  second.offer(hundred(1));
+  assert.equal(second.entries().length, 1);
 });

@@ -11,6 +11,17 @@ import { EnvelopeFlag, forReceivers, WHOLE_MESSAGE, type Envelope } from '@plaza
 
 /** Bytes one session relay may retain (the replayed envelopes, as sent to Plaza clients). */
 export const MAX_RETAINED_BYTES = 1024 * 1024;
+/** Bytes all the sessions one participant publishes may retain together. */
+export const MAX_RETAINED_BYTES_PER_PARTICIPANT = 4 * 1024 * 1024;
+
+/**
+ * Retained bytes shared by several sessions (one per publishing participant): without it, one
+ * client could publish many retaining sessions and hold 1 MiB of server memory with each.
+ */
+export class RetentionBudget {
+  used = 0;
+  constructor(readonly limit: number = MAX_RETAINED_BYTES_PER_PARTICIPANT) {}
+}
 
 export interface RetainedMessage {
   sequence: number;
@@ -28,6 +39,7 @@ export class SessionRetention {
     /** Messages kept (1..MAX_RETAINED_MESSAGES, as plaza_channel.retain allows). */
     readonly count: number,
     readonly maxBytes: number = MAX_RETAINED_BYTES,
+    private readonly budget: RetentionBudget = new RetentionBudget(Number.POSITIVE_INFINITY),
   ) {}
 
   /** Whether `e` is what retention keeps: a whole message (not a notice) sent to everyone. */
@@ -43,11 +55,24 @@ export class SessionRetention {
     const enveloped = Buffer.from(forReceivers({ ...e, flags: e.flags & ~EnvelopeFlag.ReceiptRequested }, { replayed: true }));
     this.messages.push({ sequence: e.sequence, enveloped, bare: enveloped.subarray(enveloped.length - e.payload.length) });
     this.bytes += enveloped.length;
+    this.budget.used += enveloped.length;
     // What is kept is always the newest stretch of broadcasts: a message too big to keep also
-    // evicts everything older (replaying older values than the newest one would mislead).
-    while (this.messages.length > this.count || this.bytes > this.maxBytes) {
-      this.bytes -= (this.messages.shift() as RetainedMessage).enveloped.length;
+    // evicts everything older (replaying older values than the newest one would mislead). The
+    // same when the participant's other sessions use up the shared budget.
+    while (this.messages.length > 0 && (this.messages.length > this.count || this.bytes > this.maxBytes || this.budget.used > this.budget.limit)) {
+      this.evictOldest();
     }
+  }
+
+  /** Forgets everything (the session ended): its bytes go back to the budget. */
+  clear(): void {
+    while (this.messages.length > 0) this.evictOldest();
+  }
+
+  private evictOldest(): void {
+    const size = (this.messages.shift() as RetainedMessage).enveloped.length;
+    this.bytes -= size;
+    this.budget.used -= size;
   }
 
   /** The retained messages, oldest first. */

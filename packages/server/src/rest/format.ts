@@ -66,32 +66,33 @@ export function participantJson(p: ParticipantRecord, base: string) {
   };
 }
 
-export function publishedTrackJson(t: TrackRecord, base: string) {
+/** What a published and a subscribed track resource share. */
+function trackFields(t: TrackRecord) {
   return {
     sid: t.sid,
-    participant_sid: t.participantSid,
     room_sid: t.roomSid,
     name: t.name,
     kind: t.kind,
     enabled: t.enabled,
     date_created: iso(t.dateCreated),
     date_updated: iso(t.dateUpdated),
+  };
+}
+
+export function publishedTrackJson(t: TrackRecord, base: string) {
+  return {
+    ...trackFields(t),
+    participant_sid: t.participantSid,
     url: `${base}/v1/Rooms/${t.roomSid}/Participants/${t.participantSid}/PublishedTracks/${t.sid}`,
   };
 }
 
 export function subscribedTrackJson(t: TrackRecord, subscriberSid: string, base: string) {
   return {
-    sid: t.sid,
+    ...trackFields(t),
     participant_sid: subscriberSid,
     publisher_sid: t.participantSid,
     subscriber_sid: subscriberSid,
-    room_sid: t.roomSid,
-    name: t.name,
-    kind: t.kind,
-    enabled: t.enabled,
-    date_created: iso(t.dateCreated),
-    date_updated: iso(t.dateUpdated),
     url: `${base}/v1/Rooms/${t.roomSid}/Participants/${subscriberSid}/SubscribedTracks/${t.sid}`,
   };
 }

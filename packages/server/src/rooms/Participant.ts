@@ -21,6 +21,7 @@ import {
   type ServerPeerConnectionState,
 } from '@plaza/protocol';
 import { PeerEndpoint, type RtcNetworkOptions } from '../media/PeerEndpoint.js';
+import { RetentionBudget } from '../media/SessionRetention.js';
 import type { Logger } from '../log.js';
 import type { CloseReason } from './CloseReason.js';
 import { Publication } from './Publication.js';
@@ -57,6 +58,8 @@ export class Participant extends EventEmitter<ParticipantEvents> {
   endpoint: PeerEndpoint | null = null;
   /** By client track id. */
   readonly publications = new Map<string, Publication>();
+  /** Server memory the sessions this participant publishes may retain together. */
+  readonly retentionBudget = new RetentionBudget();
   readonly failedPublications = new Map<string, PublicationFailure>();
   /** By publication (track) SID. */
   readonly subscriptions = new Map<TrackSid, Subscription>();

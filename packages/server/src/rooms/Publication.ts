@@ -6,6 +6,7 @@ import type { DataChannel } from 'node-datachannel';
 import { newSid, type TrackKind, type TrackSid, type ServerTrackState } from '@plaza/protocol';
 import { DataRelay, type RelayOverflow } from '../media/DataRelay.js';
 import { MediaForwarder } from '../media/MediaForwarder.js';
+import type { RetentionBudget } from '../media/SessionRetention.js';
 import type { MediaLine } from '../media/MediaLine.js';
 import type { DataChannelReliability } from '../media/PeerEndpoint.js';
 import type { Logger } from '../log.js';
@@ -72,7 +73,13 @@ export class Publication {
 
   attachDataChannel(
     channel: DataChannel,
-    options: { queueLimitBytes: number; maxMessageBytes?: number; log: Logger; onOverflow: (key: string, reason: RelayOverflow) => void },
+    options: {
+      queueLimitBytes: number;
+      maxMessageBytes?: number;
+      retentionBudget?: RetentionBudget;
+      log: Logger;
+      onOverflow: (key: string, reason: RelayOverflow) => void;
+    },
   ): void {
     if (this.relay || this.closed) return;
     this.relay = new DataRelay(channel, { reliability: this.reliability, session: this.channel !== null, retain: this.channel?.retain, ...options });

@@ -118,6 +118,7 @@ export class Room extends EventEmitter<RoomEvents> {
     clearTimeout(this.durationTimers.get(participant));
     this.durationTimers.delete(participant);
     for (const pub of participant.publications.values()) {
+      pub.relay?.close(); // first: its legs end gracefully (see removePublication)
       this.dropSubscriptionsTo(pub, 'publisher-left');
       if (pub.ready) this.emit('trackRemoved', participant, pub);
     }
@@ -150,7 +151,46 @@ export class Room extends EventEmitter<RoomEvents> {
       participant.orphanChannels.set(label, channel);
       return;
     }
+    if (pub.relay) {
+      // The same track on a new peer connection (moveTransport): the relay goes on with it.
+      pub.relay.rebindSource(channel);
+      this.unpublishOnClose(participant, pub, channel);
+      return;
+    }
     this.activate(participant, pub, channel);
+  }
+
+  /**
+   * The participant replaced its peer connection (Plaza's ICE restart: libdatachannel cannot
+   * restart ICE in place, so the client negotiates a new one; `participant.endpoint` is it now,
+   * answered). Its data channels come back on it: each publication's relay takes the new channel
+   * when it arrives (handleDataChannel), and each data subscription gets a channel of the same
+   * label, so the client and the relay both resume where they were (DataRelay: durable sessions
+   * lose and repeat nothing). Media subscriptions start over on new m-sections (new ids); the
+   * client's own media comes back in its offer and is picked up as a reused transceiver would be.
+   */
+  moveTransport(participant: Participant): void {
+    const endpoint = participant.endpoint;
+    if (!endpoint || participant.closed) return;
+    let changed = false;
+    for (const [sid, sub] of [...participant.subscriptions]) {
+      const relay = sub.publication.relay;
+      if (relay) {
+        const channel = endpoint.createDataChannel(sub.id, sub.publication.reliability);
+        if (channel && relay.rebindSubscriber(sub.id, channel)) continue;
+        try {
+          channel?.close();
+        } catch {
+          // never opened
+        }
+      }
+      sub.close('unsubscribed');
+      participant.subscriptions.delete(sid);
+      changed = true;
+    }
+    this.log.info({ participant: participant.sid, pc: endpoint.id }, 'peer connection replaced');
+    if (changed) participant.emit('dirty', 'subscribed');
+    this.reconcile(participant);
   }
 
   /** A participant's signaling dropped or resumed: the others see `reconnecting` / `connected`. */
@@ -246,15 +286,27 @@ export class Room extends EventEmitter<RoomEvents> {
     pub.attachDataChannel(channel, {
       queueLimitBytes: this.options.relayQueueLimitBytes,
       maxMessageBytes: this.options.dataMaxMessageBytes,
+      retentionBudget: participant.retentionBudget,
       log: this.log,
       onOverflow: (key) => this.dropSlowSubscriber(pub, key),
     });
+    this.unpublishOnClose(participant, pub, channel);
+    this.announceReady(participant, pub, !wasReady);
+  }
+
+  /**
+   * The client closed a publication's channel without an update (e.g. it unpublished while we
+   * raced): the publication goes. Not when the channel went down with its transport (failed, or
+   * replaced by a new peer connection): the client brings the track back on the new one.
+   */
+  private unpublishOnClose(participant: Participant, pub: Publication, channel: DataChannel): void {
+    const endpoint = participant.endpoint;
     channel.onClosed(() => {
-      // The client closed its channel without an update (e.g. it unpublished while we raced).
-      if (!pub.closed && participant.publications.get(pub.clientId) === pub) this.removePublication(participant, pub);
+      if (pub.closed || pub.relay?.sourceChannel !== channel || participant.publications.get(pub.clientId) !== pub) return;
+      if (endpoint !== participant.endpoint || endpoint?.transportLost) return;
+      this.removePublication(participant, pub);
       participant.emit('dirty', 'published');
     });
-    this.announceReady(participant, pub, !wasReady);
   }
 
   /**
@@ -273,6 +325,10 @@ export class Room extends EventEmitter<RoomEvents> {
   private removePublication(participant: Participant, pub: Publication): void {
     if (pub.ready) this.emit('trackRemoved', participant, pub);
     participant.publications.delete(pub.clientId);
+    // The relay first: it ends each leg gracefully (a durable session's last messages and End reach
+    // the subscriber before its channel closes). Dropping the subscriptions first would close
+    // every leg at once and cut off what is still in flight.
+    pub.relay?.close();
     this.dropSubscriptionsTo(pub, 'unpublished');
     pub.close('unpublished');
     participant.revision++;

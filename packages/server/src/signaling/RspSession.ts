@@ -223,6 +223,9 @@ export class RspSession {
     if (!participant) return [];
     const answers = [];
     for (const state of states) {
+      const replaced = participant.endpoint !== null && participant.endpoint.id !== state.id;
+      // A description of a peer connection we no longer have (e.g. its `close`) is not a new one.
+      if (replaced && state.description?.type !== 'offer') continue;
       const endpoint = participant.ensureEndpoint(state.id, this.ctx.net, {
         dataChannel: (channel) => this.room?.handleDataChannel(participant, channel),
         track: (line, section) => this.room?.handleMediaLine(participant, line, section),
@@ -232,6 +235,9 @@ export class RspSession {
         if (answer) answers.push(answer);
       }
       if (state.ice) endpoint.handleRemoteIce(state.ice);
+      // Subscriptions move once the new peer connection is negotiated (channels made before the
+      // answer would make libdatachannel offer on its own, in glare with the client).
+      if (replaced && participant.endpoint === endpoint) this.room?.moveTransport(participant);
     }
     return answers;
   }
