@@ -2,14 +2,13 @@
  * The benchmark suite (issue 6): Plaza side by side with the Janus WebRTC Server, same clients,
  * same run, interleaved, repeated; medians and ranges into bench/results/latest.{md,json,svg}.
  *   npm run bench [-- --quick] [-- --no-janus]
- * Method and peer setup: ../shared/design/BENCHMARKS.md. Everything runs in a private network
- * namespace (Janus gathers no candidates on a plain loopback interface; see bench/peers/netns.ts).
+ * Method and peer setup: ../shared/design/BENCHMARKS.md, except where Janus runs: on this host's own
+ * IPv4 address rather than in a network namespace (bench/suite/address.ts).
  */
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PlazaServer } from '@plaza/server';
-import { ensureNetworkNamespace } from './peers/netns.js';
 import { startJanus, textRoomDriver, videoRoomDriver } from './peers/janus.js';
 import type { PeerDriver, ServerProcess } from './suite/driver.js';
 import { plazaDriver, startPlaza } from './suite/plaza.js';
@@ -26,8 +25,6 @@ const RATE_FANOUTS = quick ? [1, 16] : [1, 4, 16];
 const RATE_STEP_SECONDS = quick ? 1 : 2;
 const BISECTIONS = quick ? 1 : 3;
 const JOINS = quick ? 10 : 20;
-
-await ensureNetworkNamespace();
 
 interface Contender {
   driver: PeerDriver;

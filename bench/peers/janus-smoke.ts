@@ -1,14 +1,13 @@
 /**
  * Smoke test of the Janus peer (not a benchmark: one short run, no repetitions).
  *   node --conditions=development --import tsx bench/peers/janus-smoke.ts
- * Re-runs itself in a private network namespace (netns.ts), starts Janus, then for each data path:
+ * Starts Janus, then for each data path:
  * 5 joins (p50), a room of 1 publisher + 4 subscribers, 200 messages of 100 B at ~200 msg/s with
  * the send time (performance.now(), Float64) in the first 8 bytes, one-way latency p50/p99 and the
  * delivered count. Exit code 1 if anything fails or a message is missing.
  */
 import { performance } from 'node:perf_hooks';
 import { startJanus, textRoomDriver, videoRoomDriver, type PeerDriver } from './janus.js';
-import { ensureNetworkNamespace } from './netns.js';
 
 const JOINS = 5;
 const SUBSCRIBERS = 4;
@@ -18,7 +17,6 @@ const RATE = 200;
 /** After the last send, how long missing messages may still arrive. */
 const DRAIN_TIMEOUT_MS = 2_000;
 
-await ensureNetworkNamespace();
 const janus = await startJanus();
 let ok = true;
 try {

@@ -2,13 +2,14 @@
  * Janus WebRTC Server (Debian package `janus` 1.1.2, `scripts/setup-janus.sh`) as the benchmark's
  * peer: start/stop it with the configs in bench/janus/, and drive its two data paths
  * (janus-videoroom.ts, janus-textroom.ts) through the same PeerDriver shape as Plaza.
- * Run it inside the bench network namespace (netns.ts): otherwise Janus offers no loopback
- * candidate and clients cannot connect.
+ * Janus 1.1.2 gathers no candidate on a loopback interface: it runs on the host's own address
+ * (bench/suite/address.ts), which the kernel routes locally like 127.0.0.1.
  */
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
+import { hostAddress } from '../suite/address.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -34,6 +35,9 @@ const POLL_MS = 20;
 const KEEP_LOG = Boolean(process.env.PLAZA_JANUS_KEEP_LOG);
 /** Where bench/janus/janus.jcfg expects the plugins (Debian, amd64). */
 const CONFIGURED_LIB_DIR = '/usr/lib/x86_64-linux-gnu/janus';
+/** The address bench/janus/janus.jcfg gives Janus for media (interface, ice_enforce_list). */
+const CONFIGURED_MEDIA_IP = '127.0.0.1';
+
 
 export async function startJanus(): Promise<JanusProcess> {
   // Something already on the port would take our requests (e.g. Debian's own janus.service when
@@ -112,13 +116,22 @@ export async function startJanus(): Promise<JanusProcess> {
  * architecture, a copy in workDir with the folders pointed at /usr/lib/<triplet>/janus.
  */
 function configFolder(workDir: string): string {
-  if (existsSync(CONFIGURED_LIB_DIR)) return CONFIG_DIR;
-  const triplet = readdirSync('/usr/lib').find((name) => existsSync(`/usr/lib/${name}/janus/plugins`));
-  if (!triplet) throw new Error('Janus plugins not found under /usr/lib/*/janus: run scripts/setup-janus.sh');
+  const mediaIp = hostAddress();
+  let libDir = CONFIGURED_LIB_DIR;
+  if (!existsSync(CONFIGURED_LIB_DIR)) {
+    const triplet = readdirSync('/usr/lib').find((name) => existsSync(`/usr/lib/${name}/janus/plugins`));
+    if (!triplet) throw new Error('Janus plugins not found under /usr/lib/*/janus: run scripts/setup-janus.sh');
+    libDir = `/usr/lib/${triplet}/janus`;
+  }
+  if (libDir === CONFIGURED_LIB_DIR && mediaIp === CONFIGURED_MEDIA_IP) return CONFIG_DIR;
   const copy = path.join(workDir, 'etc');
   cpSync(CONFIG_DIR, copy, { recursive: true });
   const main = path.join(copy, 'janus.jcfg');
-  writeFileSync(main, readFileSync(main, 'utf8').replaceAll(CONFIGURED_LIB_DIR, `/usr/lib/${triplet}/janus`));
+  const text = readFileSync(main, 'utf8')
+    .replaceAll(CONFIGURED_LIB_DIR, libDir)
+    .replace(`interface = "${CONFIGURED_MEDIA_IP}"`, `interface = "${mediaIp}"`)
+    .replace(`ice_enforce_list = "${CONFIGURED_MEDIA_IP}"`, `ice_enforce_list = "${mediaIp}"`);
+  writeFileSync(main, text);
   return copy;
 }
 

@@ -31,11 +31,9 @@ export class Peer {
   private closed = false;
 
   constructor(name: string, onCandidate: (candidate: LocalCandidate) => void) {
-    // No ICE servers: everything is on one machine. Bound to 127.0.0.1 because libjuice (the ICE
-    // agent inside) never gathers loopback addresses, and the bench namespace has no other: unbound,
-    // the client offers no candidate at all and ICE with Janus never starts. Bound, libjuice
-    // announces the bound address as its one host candidate.
-    this.pc = new nodeDataChannel.PeerConnection(name, { iceServers: [], bindAddress: '127.0.0.1' });
+    // No ICE servers: everything is on one machine. libjuice gathers the host's own address (never
+    // a loopback one), as it does for Plaza's clients.
+    this.pc = new nodeDataChannel.PeerConnection(name, { iceServers: [] });
     this.pc.onLocalDescription((sdp, type) => {
       const jsep = { type: type as Jsep['type'], sdp };
       if (this.descriptionWaiter) this.descriptionWaiter.resolve(jsep);

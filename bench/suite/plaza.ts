@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connect, LocalDataTrack, type Room } from '@plaza/client';
 import { createAccessToken, loadOrCreateCredentials } from '@plaza/server';
+import { hostAddress } from './address.js';
 import type { FanoutRoom, PeerDriver, ServerProcess } from './driver.js';
 
 export interface PlazaProcess extends ServerProcess {
@@ -17,7 +18,9 @@ export async function startPlaza(): Promise<PlazaProcess> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'plaza-bench-'));
   const credentials = loadOrCreateCredentials(dataDir, {});
   const args = ['--conditions=development', '--import', 'tsx', 'packages/server/src/cli.ts', 'serve'];
-  const flags = ['--port', '0', '--rtc-port', '0', '--host', '127.0.0.1', '--rtc-bind', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'warn'];
+  // Media on the same address as Janus's (see address.ts); signaling on 127.0.0.1 for both.
+  const media = hostAddress();
+  const flags = ['--port', '0', '--rtc-port', '0', '--host', '127.0.0.1', '--rtc-bind', media, '--public-ip', media, '--data-dir', dataDir, '--log-level', 'warn'];
   const child = spawn(process.execPath, [...args, ...flags], { stdio: ['ignore', 'inherit', 'pipe'] });
   const signalingUrl = await new Promise<string>((resolve, reject) => {
     let err = '';
@@ -45,16 +48,11 @@ export async function startPlaza(): Promise<PlazaProcess> {
 }
 
 let roomCounter = 0;
-/**
- * As the Janus clients do (bench/peers/peer.ts): in the bench's network namespace 127.0.0.1 is the
- * only address, and ICE gathers no candidate on loopback unless bound to it.
- */
-const BIND_ADDRESS = '127.0.0.1';
 
 /** Plaza DataTracks: the publisher's LocalDataTrack, relayed to every subscriber. */
 export function plazaDriver(plaza: PlazaProcess): PeerDriver {
   const join = async (room: string, identity: string, tracks: LocalDataTrack[] = []): Promise<Room> =>
-    connect(await plaza.token(identity, room), { name: room, wsServer: plaza.signalingUrl, tracks, bindAddress: BIND_ADDRESS });
+    connect(await plaza.token(identity, room), { name: room, wsServer: plaza.signalingUrl, tracks });
 
   return {
     name: 'Plaza',
@@ -85,7 +83,7 @@ export function plazaDriver(plaza: PlazaProcess): PeerDriver {
       const name = `join-${++roomCounter}`;
       const token = await plaza.token('joiner', name);
       const started = performance.now();
-      const room = await connect(token, { name, wsServer: plaza.signalingUrl, tracks: [new LocalDataTrack()], bindAddress: BIND_ADDRESS });
+      const room = await connect(token, { name, wsServer: plaza.signalingUrl, tracks: [new LocalDataTrack()] });
       if (room.localParticipant.dataTracks.size === 0) {
         await new Promise<void>((resolve) => room.localParticipant.once('trackPublished', () => resolve()));
       }

@@ -53,8 +53,6 @@ export interface PeerConnectionV2Options {
   /** Node: node-datachannel, for audio/video beside its polyfill (see NativeMedia). */
   nodeDataChannel?: NodeDataChannel | undefined;
   iceServers: RTCIceServer[];
-  /** Node: the local address ICE binds to (see ConnectOptions.bindAddress). */
-  bindAddress?: string;
   log: Logger;
 }
 
@@ -109,7 +107,6 @@ export class PeerConnectionV2 extends TypedEmitter<PeerConnectionV2Events> {
         iceServers: iceServerUrls(options.iceServers),
         forceMediaTransport: true,
         disableAutoNegotiation: true,
-        ...(options.bindAddress ? { bindAddress: options.bindAddress } : {}),
       });
       this.#nativePc = nativePc;
       configuration.peerConnection = nativePc;

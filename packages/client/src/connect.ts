@@ -48,12 +48,6 @@ export interface ConnectOptions {
   logLevel?: LogLevel;
   /** Plaza extension: give up connecting after this many ms. Default 15000. */
   connectTimeout?: number;
-  /**
-   * Plaza extension, Node only: the local address ICE binds to (node-datachannel `bindAddress`),
-   * for hosts with several interfaces, or a loopback-only network where no host candidate would
-   * be gathered otherwise. Ignored in browsers.
-   */
-  bindAddress?: string;
   /** @internal Test hook: replaces the platform's WebSocket / RTCPeerConnection. */
   environment?: Environment;
   /** Other twilio-video options (insights, preferredVideoCodecs, ...) are accepted and ignored. */
@@ -97,7 +91,7 @@ export async function connect(token: string, options: ConnectOptions): Promise<R
     };
     /** A peer connection wired to signaling and subscriptions (its descriptions are the caller's). */
     const newPeerConnection = (): PeerConnectionV2 => {
-      const created = createPeerConnection(env, iceServersInUse, log, options.bindAddress);
+      const created = createPeerConnection(env, iceServersInUse, log);
       pc = created;
       // Candidates are trickled from the start; the transport holds them until `connected`.
       created.on('candidates', publishPeerConnectionState);
@@ -176,16 +170,9 @@ export async function connect(token: string, options: ConnectOptions): Promise<R
   });
 }
 
-function createPeerConnection(env: Environment, iceServers: RTCIceServer[], log: Logger, bindAddress?: string): PeerConnectionV2 {
+function createPeerConnection(env: Environment, iceServers: RTCIceServer[], log: Logger): PeerConnectionV2 {
   const create = (servers: RTCIceServer[]) =>
-    new PeerConnectionV2({
-      id: makeUUID(),
-      RTCPeerConnection: env.RTCPeerConnection,
-      nodeDataChannel: env.nodeDataChannel,
-      iceServers: servers,
-      log: log.child('pc'),
-      ...(bindAddress ? { bindAddress } : {}),
-    });
+    new PeerConnectionV2({ id: makeUUID(), RTCPeerConnection: env.RTCPeerConnection, nodeDataChannel: env.nodeDataChannel, iceServers: servers, log: log.child('pc') });
   try {
     return create(iceServers);
   } catch (error) {
