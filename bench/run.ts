@@ -9,9 +9,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PlazaServer } from '@plaza/server';
-import { startJanus, textRoomDriver, videoRoomDriver } from './peers/janus.js';
+import { startJanus, textRoomDriver, videoRoomDriver, videoRoomMediaDriver } from './peers/janus.js';
 import type { PeerDriver, ServerProcess } from './suite/driver.js';
-import { plazaDriver, startPlaza } from './suite/plaza.js';
+import { measureMedia, type MediaDriver } from './suite/media.js';
+import { plazaDriver, plazaMediaDriver, startPlaza } from './suite/plaza.js';
+import { plazaScale } from './suite/scale.js';
 import { writeReport, type Report, type Row } from './suite/report.js';
 import { maxSustainedRate, measureJoins, measureLatency } from './suite/rows.js';
 import { fmt, summarize, withCpu } from './suite/stats.js';
@@ -25,6 +27,10 @@ const RATE_FANOUTS = quick ? [1, 16] : [1, 4, 16];
 const RATE_STEP_SECONDS = quick ? 1 : 2;
 const BISECTIONS = quick ? 1 : 3;
 const JOINS = quick ? 10 : 20;
+const MEDIA_FANOUTS = quick ? [1, 10] : [1, 10, 50];
+const MEDIA_SECONDS = quick ? 2 : 5;
+const SCALE_SIZES = quick ? [25, 50, 100] : [25, 50, 75, 100, 125, 150, 175, 200, 250, 300];
+const SCALE_SECONDS = quick ? 2 : 5;
 
 interface Contender {
   driver: PeerDriver;
@@ -33,10 +39,12 @@ interface Contender {
 
 const plaza = await startPlaza();
 const contenders: Contender[] = [{ driver: plazaDriver(plaza), server: plaza }];
+const media: Array<{ driver: MediaDriver; server: ServerProcess }> = [{ driver: plazaMediaDriver(plaza), server: plaza }];
 const janus = withJanus ? await startJanus() : null;
 if (janus) {
   const server: ServerProcess = { name: 'Janus', pid: janus.pid, stop: janus.stop };
   contenders.push({ driver: videoRoomDriver(janus.wsUrl), server }, { driver: textRoomDriver(janus.wsUrl), server });
+  media.push({ driver: videoRoomMediaDriver(janus.wsUrl), server });
 }
 
 /** measure -> server -> one value per repetition */
@@ -71,11 +79,24 @@ try {
     }
     for (const n of RATE_FANOUTS) {
       for (const { driver, server } of contenders) {
-        const { result: rate, cpuPercent } = await withCpu(server.pid, () => maxSustainedRate(driver, n, RATE_STEP_SECONDS, BISECTIONS));
+        const { result: rate, cpuPercent, clientCpuPercent } = await withCpu(server.pid, () => maxSustainedRate(driver, n, RATE_STEP_SECONDS, BISECTIONS));
         record({ measure: `max sustained 1 KiB rate, 1 -> ${n}`, unit: 'msg/s', better: 'higher', fanout: n, series: 'max-rate' }, driver.name, rate);
         record({ measure: `server CPU while stepping rates, 1 -> ${n}`, unit: '%', better: 'lower' }, driver.name, cpuPercent);
+        record({ measure: `bench clients' CPU while stepping rates, 1 -> ${n}`, unit: '%', better: 'lower' }, driver.name, clientCpuPercent);
       }
     }
+    for (const n of MEDIA_FANOUTS) {
+      for (const { driver, server } of media) {
+        const result = await measureMedia(driver, n, MEDIA_SECONDS, server.pid);
+        record({ measure: `media: server CPU per forwarded stream, 1 Mbps VP8-sized RTP, 1 -> ${n}`, unit: '%', better: 'lower' }, driver.name, result.cpuPerStream);
+        record({ measure: `media: packets delivered, 1 -> ${n}`, unit: '%', better: 'higher' }, driver.name, result.deliveredPercent);
+        record({ measure: `media: one-way latency p99, 1 -> ${n}`, unit: 'ms', better: 'lower' }, driver.name, result.p99);
+      }
+    }
+    // Plaza only: one room, everyone publishing and sending 1 msg/s to everyone.
+    const steps = await plazaScale(plaza, SCALE_SIZES, SCALE_SECONDS, console.log);
+    const held = Math.max(0, ...steps.filter((s) => s.passed).map((s) => s.participants));
+    record({ measure: `scale: data participants in one room, each sending 1 msg/s to all (largest step of ${SCALE_SIZES.join('/')} with p99 ≤ 100 ms, none lost)`, unit: 'participants', better: 'higher' }, 'Plaza', held);
   }
 } finally {
   for (const server of new Set(contenders.map((c) => c.server))) await server.stop();
@@ -90,5 +111,5 @@ const report: Report = {
 };
 const files = writeReport(report, path.join(path.dirname(fileURLToPath(import.meta.url)), 'results'));
 console.log(`\nwrote ${files.join(', ')}`);
-PlazaServer.cleanupNative();
+
 process.exit(0);

@@ -8,6 +8,7 @@
  */
 import type { DataChannel } from 'node-datachannel';
 import type { FanoutRoom, PeerDriver } from '../suite/driver.js';
+import type { MediaDriver, MediaRoom } from '../suite/media.js';
 import { JanusSession, type JanusHandle } from './janus-api.js';
 import { channelOpen, Peer } from './peer.js';
 
@@ -95,6 +96,72 @@ export function videoRoomDriver(wsUrl: string): PeerDriver {
             await Promise.all(clients.map(closeClient));
           },
         } satisfies FanoutRoom;
+      } catch (error) {
+        await Promise.all(clients.map(closeClient));
+        throw error;
+      }
+    },
+  };
+}
+
+/**
+ * Janus VideoRoom video: a publisher offers one sendonly VP8 section and writes RTP to it; each
+ * subscriber joins its feed, gets Janus's offer and answers. Janus forwards the RTP as it is
+ * (rewriting SSRC, sequence numbers and timestamps per subscriber); its PLIs reach the publisher.
+ */
+export function videoRoomMediaDriver(wsUrl: string): MediaDriver {
+  return {
+    name: 'Janus VideoRoom',
+    async mediaRoom(n: number): Promise<MediaRoom> {
+      const clients: Client[] = [];
+      try {
+        const publisherClient = await connect(wsUrl);
+        clients.push(publisherClient);
+        const room = await createRoom(publisherClient.handle);
+        const peer = (publisherClient.peer = new Peer('janus-video-publisher', (candidate) => publisherClient.handle.trickle(candidate)));
+        const track = peer.addVideoSender(0x5eed);
+        let keyframeRequested: () => void = () => {};
+        track.onMessage((packet) => {
+          const bytes = packet as Buffer;
+          // RTCP from Janus: PLI (PSFB, FMT 1) or FIR (PSFB, FMT 4) asks for a key frame.
+          if (bytes[1] === 206 && ((bytes[0]! & 0x1f) === 1 || (bytes[0]! & 0x1f) === 4)) keyframeRequested();
+        });
+        const trackOpen = new Promise<void>((resolve) => track.onOpen(() => resolve()));
+        const offer = await peer.localDescription();
+        const { data, jsep } = await publisherClient.handle.message({ request: 'joinandconfigure', ptype: 'publisher', room }, offer);
+        if (jsep?.type !== 'answer') throw new Error('VideoRoom joinandconfigure (video): no JSEP answer');
+        peer.setRemoteDescription(jsep);
+        await trackOpen;
+        const feed = data.id as number;
+        let deliver: (subscriber: number, packet: Uint8Array) => void = () => {};
+        for (let i = 0; i < n; i++) {
+          const client = await connect(wsUrl);
+          clients.push(client);
+          const { jsep: subscriberOffer } = await client.handle.message({ request: 'join', ptype: 'subscriber', room, streams: [{ feed }] });
+          if (subscriberOffer?.type !== 'offer') throw new Error('VideoRoom subscriber join (video): no JSEP offer');
+          const subscriber = (client.peer = new Peer('janus-video-subscriber', (candidate) => client.handle.trickle(candidate)));
+          subscriber.onTrack((incoming) => incoming.onMessage((packet) => deliver(i, packet as Buffer)));
+          subscriber.setRemoteDescription(subscriberOffer);
+          await client.handle.message({ request: 'start', room }, await subscriber.localDescription());
+        }
+        let closed = false;
+        return {
+          write(packet) {
+            if (!closed && track.isOpen()) track.sendMessageBinary(packet);
+          },
+          onKeyframeRequest(cb) {
+            keyframeRequested = cb;
+          },
+          onPacket(cb) {
+            deliver = cb;
+          },
+          async close() {
+            if (closed) return;
+            closed = true;
+            await destroyRoom(publisherClient.handle, room);
+            await Promise.all(clients.map(closeClient));
+          },
+        };
       } catch (error) {
         await Promise.all(clients.map(closeClient));
         throw error;

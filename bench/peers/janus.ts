@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 
 export type { FanoutRoom, PeerDriver } from '../suite/driver.js';
 export { textRoomDriver } from './janus-textroom.js';
-export { videoRoomDriver } from './janus-videoroom.js';
+export { videoRoomDriver, videoRoomMediaDriver } from './janus-videoroom.js';
 
 export interface JanusProcess {
   pid: number;

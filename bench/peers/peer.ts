@@ -11,7 +11,7 @@
  *    are what release the native callbacks. A connection closed before it connected (any failed
  *    join) kept the bench process alive. So both are always registered.
  */
-import nodeDataChannel, { type DataChannel, type PeerConnection } from 'node-datachannel';
+import nodeDataChannel, { type DataChannel, type PeerConnection, type Track } from 'node-datachannel';
 
 export interface Jsep {
   type: 'offer' | 'answer';
@@ -26,6 +26,8 @@ const OPEN_TIMEOUT_MS = 10_000;
 export class Peer {
   private readonly pc: PeerConnection;
   private readonly channels = new Set<DataChannel>();
+  /** Media tracks: closed on close() (a track's native callbacks keep the event loop alive). */
+  private readonly tracks = new Set<Track>();
   private readonly descriptions: Jsep[] = [];
   private descriptionWaiter: { resolve: (jsep: Jsep) => void; reject: (error: Error) => void } | null = null;
   private closed = false;
@@ -72,6 +74,30 @@ export class Peer {
     return channel;
   }
 
+  /**
+   * A sendonly VP8 (payload type 96) video section sending `ssrc`, and the offer for it (the
+   * next localDescription()). Packets written to the track must be RTP with that SSRC.
+   */
+  addVideoSender(ssrc: number): Track {
+    if (this.closed) throw new Error('peer connection closed');
+    const video = new nodeDataChannel.Video('video', 'SendOnly');
+    video.addVP8Codec(96);
+    video.addSSRC(ssrc, 'bench');
+    const track = this.pc.addTrack(video);
+    this.tracks.add(track);
+    this.pc.setLocalDescription();
+    return track;
+  }
+
+  /** Media sections the remote side offers (set before setRemoteDescription). */
+  onTrack(cb: (track: Track) => void): void {
+    this.pc.onTrack((track) => {
+      if (this.closed) return;
+      this.tracks.add(track);
+      cb(track);
+    });
+  }
+
   /** Channels the remote side opens; they arrive open. */
   onChannel(cb: (channel: DataChannel) => void): void {
     this.pc.onDataChannel((channel) => {
@@ -93,6 +119,14 @@ export class Peer {
     this.descriptionWaiter = null;
     for (const channel of [...this.channels]) channel.close();
     this.channels.clear();
+    for (const track of this.tracks) {
+      try {
+        track.close();
+      } catch {
+        // already closed with the connection
+      }
+    }
+    this.tracks.clear();
     this.pc.close();
   }
 }

@@ -3,10 +3,11 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { connect, LocalDataTrack, type Room } from '@plaza/client';
+import { connect, LocalDataTrack, LocalVideoTrack, RtpMediaStreamTrack, type RemoteVideoTrack, type Room } from '@plaza/client';
 import { createAccessToken, loadOrCreateCredentials } from '@plaza/server';
 import { hostAddress } from './address.js';
 import type { FanoutRoom, PeerDriver, ServerProcess } from './driver.js';
+import type { MediaDriver, MediaRoom } from './media.js';
 
 export interface PlazaProcess extends ServerProcess {
   signalingUrl: string;
@@ -106,4 +107,44 @@ function subscribedTo(room: Room, identity: string): Promise<void> {
     };
     room.on('trackSubscribed', onSubscribed);
   });
+}
+
+/** Plaza audio/video forwarding: a Node publisher's RtpMediaStreamTrack, subscribed by everyone. */
+export function plazaMediaDriver(plaza: PlazaProcess): MediaDriver {
+  const join = async (room: string, identity: string): Promise<Room> => connect(await plaza.token(identity, room), { name: room, wsServer: plaza.signalingUrl, tracks: [] });
+  return {
+    name: 'Plaza',
+    async mediaRoom(n: number): Promise<MediaRoom> {
+      const name = `media-${++roomCounter}`;
+      const rooms: Room[] = [];
+      const source = new RtpMediaStreamTrack('video');
+      let deliver: (subscriber: number, packet: Uint8Array) => void = () => {};
+      try {
+        const publisher = await join(name, 'pub');
+        rooms.push(publisher);
+        await publisher.localParticipant.publishTrack(new LocalVideoTrack(source, { name: 'synthetic' }));
+        for (let i = 0; i < n; i++) {
+          const room = await join(name, `sub${i}`);
+          rooms.push(room);
+          room.on('trackSubscribed', (track: RemoteVideoTrack) => {
+            if (track.kind !== 'video') return;
+            (track.mediaStreamTrack as unknown as RtpMediaStreamTrack).addEventListener('rtp', ({ data }) => deliver(i, data));
+          });
+        }
+      } catch (error) {
+        for (const room of rooms) room.disconnect();
+        throw error;
+      }
+      return {
+        write: (packet) => void source.writeRtp(packet),
+        onKeyframeRequest: (cb) => source.addEventListener('keyframerequest', cb),
+        onPacket(cb) {
+          deliver = cb;
+        },
+        async close() {
+          for (const room of rooms) room.disconnect();
+        },
+      };
+    },
+  };
 }
