@@ -8,7 +8,6 @@
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PlazaServer } from '@plaza/server';
 import { startJanus, textRoomDriver, videoRoomDriver, videoRoomMediaDriver } from './peers/janus.js';
 import type { PeerDriver, ServerProcess } from './suite/driver.js';
 import { measureMedia, type MediaDriver } from './suite/media.js';
