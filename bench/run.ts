@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { startJanus, textRoomDriver, videoRoomDriver, videoRoomMediaDriver } from './peers/janus.js';
 import type { PeerDriver, ServerProcess } from './suite/driver.js';
 import { measureMedia, type MediaDriver } from './suite/media.js';
-import { plazaDriver, plazaMediaDriver, startPlaza } from './suite/plaza.js';
+import { plazaMediaDriver, startPlaza } from './suite/plaza.js';
+import { plazaRawDriver } from './suite/plaza-raw.js';
 import { plazaScale } from './suite/scale.js';
 import { writeReport, type Report, type Row } from './suite/report.js';
 import { maxSustainedRate, measureJoins, measureLatency } from './suite/rows.js';
@@ -37,7 +38,8 @@ interface Contender {
 }
 
 const plaza = await startPlaza();
-const contenders: Contender[] = [{ driver: plazaDriver(plaza), server: plaza }];
+// Data rows: the same raw node-datachannel client for every server (plaza-raw.ts).
+const contenders: Contender[] = [{ driver: plazaRawDriver(plaza), server: plaza }];
 const media: Array<{ driver: MediaDriver; server: ServerProcess }> = [{ driver: plazaMediaDriver(plaza), server: plaza }];
 const janus = withJanus ? await startJanus() : null;
 if (janus) {

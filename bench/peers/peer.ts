@@ -98,6 +98,17 @@ export class Peer {
     });
   }
 
+  /**
+   * A pre-negotiated channel (no DCEP: the other side never hears of it) that only puts an
+   * m=application section in our offer, so the other side can open channels to us on it.
+   */
+  createPlaceholderChannel(): DataChannel {
+    if (this.closed) throw new Error('peer connection closed');
+    const channel = this.pc.createDataChannel('placeholder', { negotiated: true, id: 1023 });
+    this.keep(channel);
+    return channel;
+  }
+
   /** Channels the remote side opens; they arrive open. */
   onChannel(cb: (channel: DataChannel) => void): void {
     this.pc.onDataChannel((channel) => {

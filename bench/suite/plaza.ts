@@ -1,12 +1,15 @@
-/** Plaza under benchmark: a `plaza serve` child process, driven with @plaza/client DataTracks. */
+/**
+ * Plaza under benchmark: a `plaza serve` child process. Its data rows are driven by plaza-raw.ts;
+ * media here, with @plaza/client's RtpMediaStreamTrack.
+ */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { connect, LocalDataTrack, LocalVideoTrack, RtpMediaStreamTrack, type RemoteVideoTrack, type Room } from '@plaza/client';
+import { connect, LocalVideoTrack, RtpMediaStreamTrack, type RemoteVideoTrack, type Room } from '@plaza/client';
 import { createAccessToken, loadOrCreateCredentials } from '@plaza/server';
 import { hostAddress } from './address.js';
-import type { FanoutRoom, PeerDriver, ServerProcess } from './driver.js';
+import type { ServerProcess } from './driver.js';
 import type { MediaDriver, MediaRoom } from './media.js';
 
 export interface PlazaProcess extends ServerProcess {
@@ -49,65 +52,6 @@ export async function startPlaza(): Promise<PlazaProcess> {
 }
 
 let roomCounter = 0;
-
-/** Plaza DataTracks: the publisher's LocalDataTrack, relayed to every subscriber. */
-export function plazaDriver(plaza: PlazaProcess): PeerDriver {
-  const join = async (room: string, identity: string, tracks: LocalDataTrack[] = []): Promise<Room> =>
-    connect(await plaza.token(identity, room), { name: room, wsServer: plaza.signalingUrl, tracks });
-
-  return {
-    name: 'Plaza',
-    async fanout(n: number): Promise<FanoutRoom> {
-      const name = `fanout-${++roomCounter}`;
-      const track = new LocalDataTrack();
-      const publisher = await join(name, 'pub', [track]);
-      const subscribers: Room[] = [];
-      const ready: Promise<void>[] = [];
-      for (let i = 0; i < n; i++) {
-        const room = await join(name, `sub${i}`);
-        subscribers.push(room);
-        ready.push(subscribedTo(room, 'pub'));
-      }
-      await Promise.all(ready);
-      return {
-        send: (data) => track.send(data),
-        bufferedAmount: () => track.bufferedAmount,
-        onMessage(cb) {
-          subscribers.forEach((room, i) => room.on('trackMessage', (data: string | ArrayBuffer) => cb(i, new Uint8Array(data as ArrayBuffer))));
-        },
-        async close() {
-          for (const room of [publisher, ...subscribers]) room.disconnect();
-        },
-      };
-    },
-    async joinOnce(): Promise<number> {
-      const name = `join-${++roomCounter}`;
-      const token = await plaza.token('joiner', name);
-      const started = performance.now();
-      const room = await connect(token, { name, wsServer: plaza.signalingUrl, tracks: [new LocalDataTrack()] });
-      if (room.localParticipant.dataTracks.size === 0) {
-        await new Promise<void>((resolve) => room.localParticipant.once('trackPublished', () => resolve()));
-      }
-      const ms = performance.now() - started;
-      room.disconnect();
-      return ms;
-    },
-  };
-}
-
-/** Resolves when `room` is subscribed to a DataTrack of `identity`. */
-function subscribedTo(room: Room, identity: string): Promise<void> {
-  return new Promise((resolve) => {
-    const check = (): boolean => [...room.participants.values()].some((p) => p.identity === identity && [...p.dataTracks.values()].some((t) => t.isSubscribed));
-    if (check()) return resolve();
-    const onSubscribed = (): void => {
-      if (!check()) return;
-      room.off('trackSubscribed', onSubscribed);
-      resolve();
-    };
-    room.on('trackSubscribed', onSubscribed);
-  });
-}
 
 /** Plaza audio/video forwarding: a Node publisher's RtpMediaStreamTrack, subscribed by everyone. */
 export function plazaMediaDriver(plaza: PlazaProcess): MediaDriver {
