@@ -18,10 +18,11 @@ export interface PlazaProcess extends ServerProcess {
 }
 
 /** Starts `plaza serve` on free ports in its own process (its CPU is then its own). */
-export async function startPlaza(): Promise<PlazaProcess> {
+/** `nodeArgs`: extra Node flags for the server process (e.g. --cpu-prof). */
+export async function startPlaza(nodeArgs: string[] = []): Promise<PlazaProcess> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'plaza-bench-'));
   const credentials = loadOrCreateCredentials(dataDir, {});
-  const args = ['--conditions=development', '--import', 'tsx', 'packages/server/src/cli.ts', 'serve'];
+  const args = [...nodeArgs, '--conditions=development', '--import', 'tsx', 'packages/server/src/cli.ts', 'serve'];
   // Media on the same address as Janus's (see address.ts); signaling on 127.0.0.1 for both.
   const media = hostAddress();
   const flags = ['--port', '0', '--rtc-port', '0', '--host', '127.0.0.1', '--rtc-bind', media, '--public-ip', media, '--data-dir', dataDir, '--log-level', 'warn'];
