@@ -7,8 +7,9 @@
 # (bench/janus/*.jcfg). Idempotent: when `janus` is on PATH it only prints its version.
 set -euo pipefail
 
+SUDO=""
+
 if ! command -v janus >/dev/null 2>&1; then
-  SUDO=""
   if [ "$(id -u)" -ne 0 ]; then
     # CI runs as root; for local non-root runs fall back to sudo if available.
     if command -v sudo >/dev/null 2>&1; then
@@ -29,9 +30,13 @@ if ! command -v janus >/dev/null 2>&1; then
     echo "setup-janus: 'apt-get install janus' failed" >&2
     exit 1
   fi
-  # The Debian package enables and starts a janus.service where systemd runs. Its default config
-  # listens on 8188 too; the benchmark runs its own Janus in a private network namespace, so the
-  # service does not collide with it, but it is not needed either.
+fi
+
+# The Debian package enables and starts a janus.service where systemd runs. Its default config
+# listens on 8188, the port the benchmark's own Janus takes: stop it (bench/peers/janus.ts refuses
+# to benchmark a Janus it did not start).
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet janus 2>/dev/null; then
+  ${SUDO:-} systemctl disable --now janus || echo "setup-janus: could not stop janus.service; stop it before npm run bench" >&2
 fi
 
 # Janus has no --version (it prints its banner, then fails on the unknown option); `--help` exits 0
