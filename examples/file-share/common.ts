@@ -2,7 +2,8 @@
  * What send.ts and receive.ts share: the file-share protocol, command-line options, joining the
  * room, progress lines and error reporting.
  *
- * The protocol, on top of one durable DataChannel session (`room.dataChannel`, channel FILE_SHARE_CHANNEL):
+ * The protocol (defined in apps/meet/src/files/fileProtocol.ts: Plaza Meet speaks it too), on top of
+ * one durable DataChannel session (`room.dataChannel`, channel FILE_SHARE_CHANNEL):
  *   1. a header: UTF-8 JSON `{ "type": "plaza-file-share/1", "name", "size", "sha256" }`;
  *   2. the file's bytes, as ONE message. The SDK cuts it into 64 KiB fragments and the receiver's
  *      SDK puts them back together (with `progress` events on both sides), so neither script deals
@@ -19,42 +20,11 @@ import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { connect, TwilioError, type Room } from '@plaza/client';
 
-/** The session's channel id: receivers ignore sessions on other channels (other apps' data). */
-export const FILE_SHARE_CHANNEL = 4242;
-/** The largest message a durable session takes (the SDK's MAX_MESSAGE_BYTES). */
-export const MAX_FILE_BYTES = 64 * 1024 * 1024;
-const HEADER_TYPE = 'plaza-file-share/1';
+// The protocol itself lives with Plaza Meet, which speaks it too (one definition, so the two stay
+// able to send each other files). FILE_SHARE_CHANNEL: receivers ignore sessions on other channels.
+export { decodeHeader, encodeHeader, FILE_CHANNEL_ID as FILE_SHARE_CHANNEL, MAX_FILE_BYTES, type FileHeader } from '../../apps/meet/src/files/fileProtocol.js';
 /** Where `npm start` serves signaling. */
 const DEFAULT_SERVER = 'ws://localhost:7880/signaling';
-
-export interface FileHeader {
-  type: typeof HEADER_TYPE;
-  name: string;
-  size: number;
-  sha256: string;
-}
-
-export function encodeHeader(name: string, size: number, sha256: string): Uint8Array {
-  const header: FileHeader = { type: HEADER_TYPE, name, size, sha256 };
-  return new TextEncoder().encode(JSON.stringify(header));
-}
-
-/** The header in `data`, or null if it is not one (another app on our channel, or garbage). */
-export function decodeHeader(data: Uint8Array): FileHeader | null {
-  try {
-    const value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(data)) as Partial<FileHeader>;
-    const ok =
-      value.type === HEADER_TYPE &&
-      typeof value.name === 'string' &&
-      Number.isSafeInteger(value.size) &&
-      (value.size as number) >= 0 &&
-      typeof value.sha256 === 'string' &&
-      /^[0-9a-f]{64}$/.test(value.sha256);
-    return ok ? (value as FileHeader) : null;
-  } catch {
-    return null;
-  }
-}
 
 export const sha256Hex = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
 

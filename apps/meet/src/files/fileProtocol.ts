@@ -1,6 +1,7 @@
 /**
- * The file-sharing protocol, the same as examples/file-share's (so the Node scripts there and
- * Plaza Meet can send each other files), on one durable DataChannel session, FILE_CHANNEL_ID:
+ * The file-sharing protocol, defined once here and imported by examples/file-share too (so the Node
+ * scripts there and Plaza Meet can send each other files), on one durable DataChannel session,
+ * FILE_CHANNEL_ID:
  *   1. a header: UTF-8 JSON `{"type":"plaza-file-share/1","name","size","sha256"}`;
  *   2. the file's bytes as ONE message. The SDK cuts it into 64 KiB fragments and reassembles it on
  *      the other side, with progress events on both.
