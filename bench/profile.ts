@@ -1,7 +1,7 @@
 /**
  * Where Plaza's server spends its time relaying one DataTrack 1 -> 1 at a high rate (issue 6's
  * "profile the hot path"). Not part of `npm run bench`.
- *   node --conditions=development --import tsx bench/profile.ts [rate=20000] [seconds=4]
+ *   node --conditions=development --import tsx bench/profile.ts [rate=20000] [seconds=4] [subscribers=1]
  * Runs `plaza serve` under --cpu-prof, offers `rate` 1 KiB msg/s through the same raw client as the
  * suite, then prints the functions with the most self time (the .cpuprofile it read is kept for
  * chrome://inspect or speedscope: its path is printed).
@@ -15,12 +15,13 @@ import { offerRate } from './suite/rows.js';
 
 const rate = Number(process.argv[2] ?? 20_000);
 const seconds = Number(process.argv[3] ?? 4);
+const subscribers = Number(process.argv[4] ?? 1);
 const dir = mkdtempSync(path.join(tmpdir(), 'plaza-profile-'));
 const plaza = await startPlaza(['--cpu-prof', '--cpu-prof-dir', dir]);
 try {
-  const room = await plazaRawDriver(plaza).fanout(1);
-  const step = await offerRate(room, 1, rate, seconds);
-  console.log(`offered ${rate} msg/s for ${seconds} s: achieved ${Math.round(step.achieved)}, delivered ${step.delivered}/${step.expected}, p99 ${step.p99.toFixed(1)} ms, ${step.passed ? 'passed' : 'failed'}`);
+  const room = await plazaRawDriver(plaza).fanout(subscribers);
+  const step = await offerRate(room, subscribers, rate, seconds);
+  console.log(`1 -> ${subscribers}: offered ${rate} msg/s for ${seconds} s: achieved ${Math.round(step.achieved)}, delivered ${step.delivered}/${step.expected}, p99 ${step.p99.toFixed(1)} ms, ${step.passed ? 'passed' : 'failed'}`);
   await room.close();
 } finally {
   await plaza.stop();

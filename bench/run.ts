@@ -12,6 +12,7 @@ import { startJanus, textRoomDriver, videoRoomDriver, videoRoomMediaDriver } fro
 import type { PeerDriver, ServerProcess } from './suite/driver.js';
 import { measureMedia, type MediaDriver } from './suite/media.js';
 import { plazaMediaDriver, startPlaza } from './suite/plaza.js';
+import { CLIENTS_ONLY, clientsOnlyDriver } from './suite/direct.js';
 import { plazaRawDriver } from './suite/plaza-raw.js';
 import { plazaScale } from './suite/scale.js';
 import { writeReport, type Report, type Row } from './suite/report.js';
@@ -31,6 +32,9 @@ const MEDIA_FANOUTS = quick ? [1, 10] : [1, 10, 50];
 const MEDIA_SECONDS = quick ? 2 : 5;
 const SCALE_SIZES = quick ? [25, 50, 100] : [25, 50, 75, 100, 125, 150, 175, 200, 250, 300];
 const SCALE_SECONDS = quick ? 2 : 5;
+
+/** The bench clients connected directly (direct.ts): 1 -> 1 only, no server, no ratio. */
+const clientsOnly = clientsOnlyDriver();
 
 interface Contender {
   driver: PeerDriver;
@@ -66,6 +70,9 @@ try {
       record({ measure: `join p50 (${JOINS} joins)`, unit: 'ms', better: 'lower' }, driver.name, joins.p50);
       record({ measure: `join p95 (${JOINS} joins)`, unit: 'ms', better: 'lower' }, driver.name, joins.p95);
     }
+    const directJoins = await measureJoins(clientsOnly, JOINS);
+    record({ measure: `join p50 (${JOINS} joins)`, unit: 'ms', better: 'lower' }, CLIENTS_ONLY, directJoins.p50);
+    record({ measure: `join p95 (${JOINS} joins)`, unit: 'ms', better: 'lower' }, CLIENTS_ONLY, directJoins.p95);
     for (const n of LATENCY_FANOUTS) {
       for (const { driver, server } of contenders) {
         const room = await driver.fanout(n);
@@ -77,6 +84,13 @@ try {
         record({ measure: `server CPU at 200 msg/s, ${name}`, unit: '%', better: 'lower' }, driver.name, cpuPercent);
         if (result.delivered < result.expected) console.log(`  ${driver.name} lost ${result.expected - result.delivered} of ${result.expected}`);
       }
+      if (n === 1) {
+        const room = await clientsOnly.fanout(1);
+        const result = await measureLatency(room, 1, 200, 100, LATENCY_SECONDS);
+        await room.close();
+        record({ measure: 'latency p50, 200 msg/s × 100 B, 1 -> 1', unit: 'ms', better: 'lower', fanout: 1, series: 'latency-p50' }, CLIENTS_ONLY, result.p50);
+        record({ measure: 'latency p99, 200 msg/s × 100 B, 1 -> 1', unit: 'ms', better: 'lower', fanout: 1, series: 'latency-p99' }, CLIENTS_ONLY, result.p99);
+      }
     }
     for (const n of RATE_FANOUTS) {
       for (const { driver, server } of contenders) {
@@ -84,6 +98,11 @@ try {
         record({ measure: `max sustained 1 KiB rate, 1 -> ${n}`, unit: 'msg/s', better: 'higher', fanout: n, series: 'max-rate' }, driver.name, rate);
         record({ measure: `server CPU while stepping rates, 1 -> ${n}`, unit: '%', better: 'lower' }, driver.name, cpuPercent);
         record({ measure: `bench clients' CPU while stepping rates, 1 -> ${n}`, unit: '%', better: 'lower' }, driver.name, clientCpuPercent);
+      }
+      if (n === 1) {
+        const { result: rate, clientCpuPercent } = await withCpu(process.pid, () => maxSustainedRate(clientsOnly, 1, RATE_STEP_SECONDS, BISECTIONS));
+        record({ measure: 'max sustained 1 KiB rate, 1 -> 1', unit: 'msg/s', better: 'higher', fanout: 1, series: 'max-rate' }, CLIENTS_ONLY, rate);
+        record({ measure: "bench clients' CPU while stepping rates, 1 -> 1", unit: '%', better: 'lower' }, CLIENTS_ONLY, clientCpuPercent);
       }
     }
     for (const n of MEDIA_FANOUTS) {
@@ -108,6 +127,10 @@ const report: Report = {
   machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, Linux ${os.release()}`,
   date: new Date().toISOString().slice(0, 10),
   servers: contenders.map((c) => c.driver.name),
+  references: [CLIENTS_ONLY],
+  notes: [
+    `${CLIENTS_ONLY}: the same clients connected to each other directly, 1 -> 1. They do the same work per message as through a server, on the same two cores, so its max rate is the most any server can show here and its latency the floor.`,
+  ],
   rows: [...runs.values()].map(({ row, values }) => ({ ...row, results: Object.fromEntries([...values].map(([server, v]) => [server, summarize(v)])) })),
 };
 const files = writeReport(report, path.join(path.dirname(fileURLToPath(import.meta.url)), 'results'));

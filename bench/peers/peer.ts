@@ -66,6 +66,11 @@ export class Peer {
     if (!this.closed) this.pc.setRemoteDescription(jsep.sdp, jsep.type);
   }
 
+  /** A candidate the other side gathered (after its description was set here). */
+  addRemoteCandidate(candidate: string, mid: string): void {
+    if (!this.closed) this.pc.addRemoteCandidate(candidate, mid);
+  }
+
   /** A reliable ordered channel we open (DCEP), kept referenced until close(). */
   createChannel(label: string): DataChannel {
     if (this.closed) throw new Error('peer connection closed');

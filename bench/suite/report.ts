@@ -26,6 +26,10 @@ export interface Report {
   machine: string;
   date: string;
   servers: string[];
+  /** Columns to read the servers against, without a ratio (the clients connected directly). */
+  references: string[];
+  /** Lines printed under the table's heading (what the reference columns are). */
+  notes: string[];
   rows: Row[];
 }
 
@@ -33,19 +37,21 @@ const cell = (s: Summary | undefined): string => (s ? `${fmt(s.median, s.median 
 
 export function toMarkdown(report: Report): string {
   const [plaza, ...peers] = report.servers;
-  const header = `| measure | unit | ${report.servers.join(' | ')} | ${peers.map((p) => `Plaza / ${p}`).join(' | ')} |`;
-  const rule = `|${' --- |'.repeat(2 + report.servers.length + peers.length)}`;
+  const columns = [...report.servers, ...report.references];
+  const header = `| measure | unit | ${columns.join(' | ')} | ${peers.map((p) => `Plaza / ${p}`).join(' | ')} |`;
+  const rule = `|${' --- |'.repeat(2 + columns.length + peers.length)}`;
   const lines = report.rows.map((row) => {
     const ours = row.results[plaza!];
     const ratios = peers.map((peer) => {
       const theirs = row.results[peer];
       return ours && theirs && theirs.median > 0 ? `${(ours.median / theirs.median).toFixed(2)}×` : '—';
     });
-    return `| ${row.measure} | ${row.unit} | ${report.servers.map((s) => cell(row.results[s])).join(' | ')} | ${ratios.join(' | ')} |`;
+    return `| ${row.measure} | ${row.unit} | ${columns.map((s) => cell(row.results[s])).join(' | ')} | ${ratios.join(' | ')} |`;
   });
   return [
     `Measured ${report.date} on ${report.machine} with \`${report.command}\`.`,
     'Medians of the repetitions, min–max in parentheses. Ratios: throughput rows want ≥ 1.5×, latency and CPU rows ≤ 1.0×.',
+    ...report.notes,
     '',
     header,
     rule,
@@ -82,7 +88,7 @@ export function toSvg(report: Report): string {
     for (const n of xs) parts.push(`<text x="${sx(n)}" y="${height - pad.bottom + 15}" text-anchor="middle" font-size="11">${n}</text>`);
     parts.push(`<text x="${x0 + width / 2}" y="${height - 8}" text-anchor="middle" font-size="11">subscribers</text>`);
     for (const v of [0, maxY / 2, maxY]) parts.push(`<text x="${x0 + pad.left - 5}" y="${sy(v) + 4}" text-anchor="end" font-size="10">${v >= 100 ? Math.round(v) : v.toFixed(2)}</text>`);
-    report.servers.forEach((server, s) => {
+    [...report.servers, ...report.references].forEach((server, s) => {
       const points = rows.filter((r) => r.results[server] && Number.isFinite(r.results[server]!.median)).map((r) => `${sx(r.fanout!).toFixed(1)},${sy(r.results[server]!.median).toFixed(1)}`);
       if (points.length === 0) return;
       parts.push(`<polyline fill="none" stroke="${COLORS[s % COLORS.length]}" stroke-width="2" points="${points.join(' ')}"/>`);
