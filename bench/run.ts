@@ -16,7 +16,7 @@ import { CLIENTS_ONLY, clientsOnlyDriver } from './suite/direct.js';
 import { plazaRawDriver } from './suite/plaza-raw.js';
 import { plazaScale } from './suite/scale.js';
 import { writeReport, type Report, type Row } from './suite/report.js';
-import { maxSustainedRate, measureJoins, measureLatency } from './suite/rows.js';
+import { maxSustainedRate, measureJoins, measureLatency, type MaxRate } from './suite/rows.js';
 import { fmt, summarize, withCpu } from './suite/stats.js';
 
 const quick = process.argv.includes('--quick');
@@ -93,15 +93,22 @@ try {
       }
     }
     for (const n of RATE_FANOUTS) {
+      const rateRows = (name: string, max: MaxRate): void => {
+        record({ measure: `max sustained 1 KiB rate, 1 -> ${n}`, unit: 'msg/s', better: 'higher', fanout: n, series: 'max-rate' }, name, max.rate);
+        if (!max.failed) return;
+        // Whether the two cores were saturated where the search stopped (the server, or the machine?).
+        record({ measure: `whole machine's CPU busy at the lowest failing rate, 1 -> ${n}`, unit: '% of all cores', better: 'lower' }, name, max.failed.load.busyPercent);
+        record({ measure: `CPU pressure at the lowest failing rate (time some thread waited for a core), 1 -> ${n}`, unit: '%', better: 'lower' }, name, max.failed.load.pressurePercent);
+      };
       for (const { driver, server } of contenders) {
-        const { result: rate, cpuPercent, clientCpuPercent } = await withCpu(server.pid, () => maxSustainedRate(driver, n, RATE_STEP_SECONDS, BISECTIONS));
-        record({ measure: `max sustained 1 KiB rate, 1 -> ${n}`, unit: 'msg/s', better: 'higher', fanout: n, series: 'max-rate' }, driver.name, rate);
+        const { result, cpuPercent, clientCpuPercent } = await withCpu(server.pid, () => maxSustainedRate(driver, n, RATE_STEP_SECONDS, BISECTIONS));
+        rateRows(driver.name, result);
         record({ measure: `server CPU while stepping rates, 1 -> ${n}`, unit: '%', better: 'lower' }, driver.name, cpuPercent);
         record({ measure: `bench clients' CPU while stepping rates, 1 -> ${n}`, unit: '%', better: 'lower' }, driver.name, clientCpuPercent);
       }
       if (n === 1) {
-        const { result: rate, clientCpuPercent } = await withCpu(process.pid, () => maxSustainedRate(clientsOnly, 1, RATE_STEP_SECONDS, BISECTIONS));
-        record({ measure: 'max sustained 1 KiB rate, 1 -> 1', unit: 'msg/s', better: 'higher', fanout: 1, series: 'max-rate' }, CLIENTS_ONLY, rate);
+        const { result, clientCpuPercent } = await withCpu(process.pid, () => maxSustainedRate(clientsOnly, 1, RATE_STEP_SECONDS, BISECTIONS));
+        rateRows(CLIENTS_ONLY, result);
         record({ measure: "bench clients' CPU while stepping rates, 1 -> 1", unit: '%', better: 'lower' }, CLIENTS_ONLY, clientCpuPercent);
       }
     }

@@ -1,6 +1,8 @@
 /**
  * One max-rate step against one server, with CPU per thread of the server and of this (client)
- * process: shows which side, and which thread, is the ceiling at a given rate.
+ * process, and the whole machine's load: shows whether the two cores are the ceiling at a given
+ * rate, and which threads use them. (A step whose subscriber the relay dropped as too slow shows
+ * low averages: read the machine's load with the delivered count.)
  *   node --conditions=development --import tsx bench/step.ts <plaza|videoroom|textroom> <subscribers> <rate> [seconds=3]
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -9,6 +11,7 @@ import type { PeerDriver } from './suite/driver.js';
 import { startPlaza } from './suite/plaza.js';
 import { plazaRawDriver } from './suite/plaza-raw.js';
 import { offerRate } from './suite/rows.js';
+import { withMachineLoad } from './suite/stats.js';
 
 const [which = 'plaza', n = '1', rate = '10000', seconds = '3'] = process.argv.slice(2);
 
@@ -49,13 +52,14 @@ try {
   const s0 = threadTicks(pid);
   const c0 = threadTicks(process.pid);
   const t0 = performance.now();
-  const step = await offerRate(room, Number(n), Number(rate), Number(seconds));
+  const { result: step, load } = await withMachineLoad(() => offerRate(room, Number(n), Number(rate), Number(seconds)));
   const secs = (performance.now() - t0) / 1000;
   const s1 = threadTicks(pid);
   const c1 = threadTicks(process.pid);
   console.log(`${which} 1 -> ${n} at ${rate}: ${step.passed ? 'passed' : 'failed'}, achieved ${Math.round(step.achieved)}, delivered ${step.delivered}/${step.expected}, p99 ${step.p99.toFixed(1)} ms`);
   console.log(`  server threads: ${diff(s0, s1, secs)}`);
   console.log(`  client threads: ${diff(c0, c1, secs)}`);
+  console.log(`  machine: ${load.busyPercent.toFixed(0)} % of all cores busy; some thread waited for a core ${load.pressurePercent.toFixed(0)} % of the time`);
   await room.close();
 } finally {
   await stop();

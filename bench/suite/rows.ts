@@ -4,7 +4,7 @@
  * message; every client lives in this process, so receive time - send time is the one-way latency.
  */
 import type { FanoutRoom, PeerDriver } from './driver.js';
-import { quantile } from './stats.js';
+import { quantile, withMachineLoad, type MachineLoad } from './stats.js';
 
 const stamp = (buffer: Uint8Array): void => new DataView(buffer.buffer, buffer.byteOffset, 8).setFloat64(0, performance.now());
 const sentAt = (data: Uint8Array): number => new DataView(data.buffer, data.byteOffset, 8).getFloat64(0);
@@ -84,15 +84,26 @@ export async function offerRate(room: FanoutRoom, subscribers: number, rate: num
   return { rate, passed, achieved, p99, delivered: samples.length, expected };
 }
 
+/** The highest rate that passed, and how loaded the machine was at the lowest rate that failed. */
+export interface MaxRate {
+  rate: number;
+  /** The lowest failing step (what stopped the search): null if none failed. */
+  failed: { rate: number; load: MachineLoad } | null;
+}
+
 /**
  * The highest rate that passes: doubling from 500 msg/s, then bisecting between the last pass and
  * the first failure. Each step gets a fresh room so an overloaded step cannot slow the next one.
+ * The machine's load is kept for the lowest failing step: whether the two cores were saturated there.
  */
-export async function maxSustainedRate(driver: PeerDriver, subscribers: number, seconds: number, bisections: number): Promise<number> {
+export async function maxSustainedRate(driver: PeerDriver, subscribers: number, seconds: number, bisections: number): Promise<MaxRate> {
+  const loads = new Map<number, MachineLoad>();
   const step = async (rate: number): Promise<boolean> => {
     const room = await driver.fanout(subscribers);
     try {
-      return (await offerRate(room, subscribers, rate, seconds)).passed;
+      const { result, load } = await withMachineLoad(() => offerRate(room, subscribers, rate, seconds));
+      loads.set(rate, load);
+      return result.passed;
     } finally {
       await room.close();
     }
@@ -102,14 +113,14 @@ export async function maxSustainedRate(driver: PeerDriver, subscribers: number, 
   while (await step(bad)) {
     good = bad;
     bad *= 2;
-    if (bad > 256_000) return good; // the harness, not the server, is the limit by then
+    if (bad > 256_000) return { rate: good, failed: null }; // the harness, not the server, is the limit by then
   }
   for (let i = 0; i < bisections && bad - good > good * 0.05; i++) {
     const mid = Math.round((good + bad) / 2);
     if (await step(mid)) good = mid;
     else bad = mid;
   }
-  return good;
+  return { rate: good, failed: { rate: bad, load: loads.get(bad)! } };
 }
 
 /** p50/p95 of `count` joins. */

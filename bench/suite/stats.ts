@@ -49,4 +49,48 @@ export async function withCpu<T>(pid: number, work: () => Promise<T>): Promise<{
   };
 }
 
+/** Machine-wide CPU time so far: busy and total jiffies over all cores (/proc/stat), and CPU pressure. */
+interface MachineSample {
+  busy: number;
+  total: number;
+  /** Microseconds in which some runnable thread waited for a core (/proc/pressure/cpu, PSI). */
+  stalled: number;
+  at: number;
+}
+
+function machineSample(): MachineSample {
+  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/);
+  const ticks = fields.map(Number);
+  const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0); // idle + iowait
+  const total = ticks.slice(0, 8).reduce((a, b) => a + b, 0); // up to steal; guest time is inside user
+  let stalled = Number.NaN;
+  try {
+    stalled = Number(/^some .*total=(\d+)/m.exec(readFileSync('/proc/pressure/cpu', 'utf8'))?.[1]);
+  } catch {
+    // no PSI in this kernel
+  }
+  return { busy: total - idle, total, stalled, at: performance.now() };
+}
+
+/** How loaded the whole machine was while `work` ran. */
+export interface MachineLoad {
+  /** Share of all cores' time that was busy, %. */
+  busyPercent: number;
+  /** Share of the time some runnable thread waited for a core, % (NaN without PSI). */
+  pressurePercent: number;
+}
+
+export async function withMachineLoad<T>(work: () => Promise<T>): Promise<{ result: T; load: MachineLoad }> {
+  const before = machineSample();
+  const result = await work();
+  const after = machineSample();
+  return {
+    result,
+    load: {
+      busyPercent: ((after.busy - before.busy) / Math.max(1, after.total - before.total)) * 100,
+      pressurePercent: ((after.stalled - before.stalled) / 1000 / (after.at - before.at)) * 100,
+    },
+  };
+}
+
 export const fmt = (value: number, digits = 2): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
