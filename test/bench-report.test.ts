@@ -31,7 +31,9 @@ test('the table has a column per server and reference, and a ratio per peer serv
   assert.equal(oneToFour, '| max rate, 1 -> 4 | msg/s | 9000 (9000–9000) | 6000 (6000–6000) | — | 1.50× |', 'a reference without a value shows a dash');
 });
 
-test('the chart draws a line for each server and for the reference', () => {
+test('the chart draws every column, a reference measured at one fan-out as a marker', () => {
   const svg = toSvg(report);
   assert.equal((svg.match(/<polyline/g) ?? []).length, 3);
+  // Plaza and Janus at 1 and 4 subscribers, the reference at 1 only.
+  assert.equal((svg.match(/<circle /g) ?? []).length, 5);
 });

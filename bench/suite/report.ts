@@ -92,6 +92,11 @@ export function toSvg(report: Report): string {
       const points = rows.filter((r) => r.results[server] && Number.isFinite(r.results[server]!.median)).map((r) => `${sx(r.fanout!).toFixed(1)},${sy(r.results[server]!.median).toFixed(1)}`);
       if (points.length === 0) return;
       parts.push(`<polyline fill="none" stroke="${COLORS[s % COLORS.length]}" stroke-width="2" points="${points.join(' ')}"/>`);
+      // Markers too: a series measured at one fan-out only (the clients-only reference) has no line.
+      for (const point of points) {
+        const [cx, cy] = point.split(',');
+        parts.push(`<circle cx="${cx}" cy="${cy}" r="3" fill="${COLORS[s % COLORS.length]}"/>`);
+      }
       if (p === 0) parts.push(`<text x="${x0 + pad.left + 10}" y="${pad.top + 14 * (s + 1)}" font-size="11" fill="${COLORS[s % COLORS.length]}">${server}</text>`);
     });
   });
