@@ -2,12 +2,12 @@
  * Plaza under benchmark: a `plaza serve` child process. Its data rows are driven by plaza-raw.ts;
  * media here, with @plaza/client's RtpMediaStreamTrack.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connect, LocalVideoTrack, RtpMediaStreamTrack, type RemoteVideoTrack, type Room } from '@plaza/client';
 import { createAccessToken, loadOrCreateCredentials } from '@plaza/server';
+import { startPlazaChild } from '../plaza-child.js';
 import { hostAddress } from './address.js';
 import type { ServerProcess } from './driver.js';
 import type { MediaDriver, MediaRoom } from './media.js';
@@ -17,38 +17,24 @@ export interface PlazaProcess extends ServerProcess {
   token(identity: string, room: string): Promise<string>;
 }
 
-/** Starts `plaza serve` on free ports in its own process (its CPU is then its own). */
-/** `nodeArgs`: extra Node flags for the server process (e.g. --cpu-prof). */
+/**
+ * Starts `plaza serve` on free ports in its own process (its CPU is then its own), with a fresh
+ * data directory and the credentials to sign its tokens. `nodeArgs`: extra Node flags (--cpu-prof).
+ */
 export async function startPlaza(nodeArgs: string[] = []): Promise<PlazaProcess> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'plaza-bench-'));
   const credentials = loadOrCreateCredentials(dataDir, {});
-  const args = [...nodeArgs, '--conditions=development', '--import', 'tsx', 'packages/server/src/cli.ts', 'serve'];
   // Media on the same address as Janus's (see address.ts); signaling on 127.0.0.1 for both.
-  const media = hostAddress();
-  const flags = ['--port', '0', '--rtc-port', '0', '--host', '127.0.0.1', '--rtc-bind', media, '--public-ip', media, '--data-dir', dataDir, '--log-level', 'warn'];
-  const child = spawn(process.execPath, [...args, ...flags], { stdio: ['ignore', 'inherit', 'pipe'] });
-  const signalingUrl = await new Promise<string>((resolve, reject) => {
-    let err = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      err += chunk.toString();
-      const match = /signaling (ws:\/\/\S+?),? /.exec(err);
-      if (match?.[1]) resolve(match[1]);
-    });
-    child.once('exit', () => reject(new Error(`plaza serve exited: ${err}`)));
-  });
+  const child = await startPlazaChild(dataDir, { nodeArgs, mediaAddress: hostAddress() });
   return {
     name: 'Plaza',
-    pid: child.pid!,
-    signalingUrl,
+    pid: child.pid,
+    signalingUrl: child.url,
     token: (identity, room) => createAccessToken(credentials, { identity, room }),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => {
-          rmSync(dataDir, { recursive: true, force: true });
-          resolve();
-        });
-        child.kill('SIGTERM');
-      }),
+    stop: async () => {
+      await child.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
   };
 }
 
