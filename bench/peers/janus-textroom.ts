@@ -7,7 +7,7 @@
  * Each client has its own WebSocket and Janus session, like one signaling socket per client.
  */
 import type { DataChannel } from 'node-datachannel';
-import type { FanoutRoom, PeerDriver } from '../suite/driver.js';
+import { Deliveries, publisherRoom, type PeerDriver } from '../suite/driver.js';
 import { JanusSession, type JanusHandle } from './janus-api.js';
 import { channelOpen, Peer } from './peer.js';
 
@@ -111,14 +111,14 @@ export function textRoomDriver(wsUrl: string): PeerDriver {
         const { data } = await publisher.handle.message({ request: 'create', permanent: false, is_private: true });
         const room = data.room as number;
         await publisher.request({ textroom: 'join', room, username: 'publisher' });
-        let deliver: (subscriber: number, data: Uint8Array) => void = () => {};
+        const deliveries = new Deliveries();
         const joined = await Promise.allSettled(
           Array.from({ length: n }, async (_, i) => {
             const member = await Member.connect(wsUrl);
             members.push(member);
             // Only the publisher sends, so every `message` a subscriber gets is payload.
             member.onEvent = (event) => {
-              if (event.textroom === 'message') deliver(i, Buffer.from(event.text as string, 'base64'));
+              if (event.textroom === 'message') deliveries.deliver(i, Buffer.from(event.text as string, 'base64'));
             };
             // Joined: the join reply came over this channel, so broadcasts from now on arrive.
             await member.request({ textroom: 'join', room, username: `subscriber${i}` });
@@ -129,22 +129,15 @@ export function textRoomDriver(wsUrl: string): PeerDriver {
         // The publisher's own echo (and join notices) are read and dropped: onEvent stays a no-op.
         // Built by hand, not JSON.stringify: base64 needs no escaping. `ack: false`: no reply per message.
         const prefix = `{"textroom":"message","transaction":"m","room":${room},"ack":false,"text":"`;
-        let closed = false;
-        return {
-          send(bytes) {
-            if (!closed) publisher.channel.sendMessage(`${prefix}${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')}"}`);
-          },
-          bufferedAmount: () => (closed ? 0 : publisher.channel.bufferedAmount()),
-          onMessage(cb) {
-            deliver = cb;
-          },
-          async close() {
-            if (closed) return;
-            closed = true;
+        return publisherRoom(
+          publisher.channel,
+          deliveries,
+          async () => {
             await destroyRoom(publisher.handle, room);
             await Promise.all(members.map((m) => m.close()));
           },
-        } satisfies FanoutRoom;
+          (bytes) => publisher.channel.sendMessage(`${prefix}${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')}"}`),
+        );
       } catch (error) {
         await Promise.all(members.map((m) => m.close()));
         throw error;

@@ -7,7 +7,7 @@
  * Each client has its own WebSocket and Janus session, like one signaling socket per client.
  */
 import type { DataChannel } from 'node-datachannel';
-import type { FanoutRoom, PeerDriver } from '../suite/driver.js';
+import { Deliveries, publisherRoom, type PeerDriver } from '../suite/driver.js';
 import type { MediaDriver, MediaRoom } from '../suite/media.js';
 import { JanusSession, type JanusHandle } from './janus-api.js';
 import { channelOpen, Peer } from './peer.js';
@@ -60,7 +60,7 @@ export function videoRoomDriver(wsUrl: string): PeerDriver {
         clients.push(publisherClient);
         const room = await createRoom(publisherClient.handle);
         const publisher = await publish(publisherClient, room);
-        let deliver: (subscriber: number, data: Uint8Array) => void = () => {};
+        const deliveries = new Deliveries();
         const probed = new Set<number>();
         let allProbed = () => {};
         const allReceived = new Promise<void>((resolve) => (allProbed = resolve));
@@ -69,7 +69,7 @@ export function videoRoomDriver(wsUrl: string): PeerDriver {
             const client = await connect(wsUrl);
             clients.push(client);
             await subscribe(client, room, publisher.feed, {
-              data: (data) => deliver(i, data),
+              data: (data) => deliveries.deliver(i, data),
               probe: () => {
                 probed.add(i);
                 if (probed.size === n) allProbed();
@@ -80,22 +80,10 @@ export function videoRoomDriver(wsUrl: string): PeerDriver {
         const failed = subscribers.find((s) => s.status === 'rejected');
         if (failed) throw (failed as PromiseRejectedResult).reason;
         await probeUntil(publisher.channel, allReceived, () => probed.size === n);
-        let closed = false;
-        return {
-          send(data) {
-            if (!closed) publisher.channel.sendMessageBinary(data);
-          },
-          bufferedAmount: () => (closed ? 0 : publisher.channel.bufferedAmount()),
-          onMessage(cb) {
-            deliver = cb;
-          },
-          async close() {
-            if (closed) return;
-            closed = true;
-            await destroyRoom(publisherClient.handle, room);
-            await Promise.all(clients.map(closeClient));
-          },
-        } satisfies FanoutRoom;
+        return publisherRoom(publisher.channel, deliveries, async () => {
+          await destroyRoom(publisherClient.handle, room);
+          await Promise.all(clients.map(closeClient));
+        });
       } catch (error) {
         await Promise.all(clients.map(closeClient));
         throw error;

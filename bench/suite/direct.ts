@@ -6,45 +6,62 @@
  * per message), so its max rate is the most any server can show here, and its latency the floor.
  * Only 1 -> 1 is meaningful: for 1 -> N the sender would do the fan-out itself.
  */
+import type { DataChannel } from 'node-datachannel';
 import { channelOpen, Peer, type LocalCandidate } from '../peers/peer.js';
-import type { FanoutRoom, PeerDriver } from './driver.js';
+import { Deliveries, publisherRoom, type FanoutRoom, type PeerDriver } from './driver.js';
 
 export const CLIENTS_ONLY = 'Clients only (no server)';
 
 interface Pair {
-  sender: Peer;
-  receiver: Peer;
+  /** performance.now() when the sender's channel opened. */
   opened: Promise<number>;
-  channel: ReturnType<Peer['createChannel']>;
+  channel: DataChannel;
+  close(): void;
 }
 
 let pairCounter = 0;
 
+/**
+ * Candidates for one peer, held until it has the other side's description (libdatachannel
+ * rejects them before), then passed on as they come.
+ */
+function candidateInbox(peer: () => Peer): { add(candidate: LocalCandidate): void; open(): void } {
+  let held: Array<NonNullable<LocalCandidate>> | null = [];
+  const apply = (c: NonNullable<LocalCandidate>): void => peer().addRemoteCandidate(c.candidate, c.sdpMid);
+  return {
+    add(candidate) {
+      if (!candidate) return;
+      if (held) held.push(candidate);
+      else apply(candidate);
+    },
+    open() {
+      for (const candidate of held ?? []) apply(candidate);
+      held = null;
+    },
+  };
+}
+
 /** Connects two peers in this process; `onMessage` gets what the receiver's channel delivers. */
 async function connectPair(onMessage?: (data: Buffer) => void): Promise<Pair> {
   const name = `direct-${++pairCounter}`;
-  // Candidates wait until the other side has a description (libdatachannel rejects them before).
-  const pending: Array<{ to: () => Peer; candidate: NonNullable<LocalCandidate> }> = [];
-  let described = { sender: false, receiver: false };
-  const trickle = (to: 'sender' | 'receiver') => (candidate: LocalCandidate) => {
-    if (!candidate) return;
-    const peer = () => (to === 'sender' ? sender : receiver);
-    if (described[to]) peer().addRemoteCandidate(candidate.candidate, candidate.sdpMid);
-    else pending.push({ to: peer, candidate });
-  };
-  const sender: Peer = new Peer(`${name}-tx`, trickle('receiver'));
-  const receiver: Peer = new Peer(`${name}-rx`, trickle('sender'));
+  const toSender = candidateInbox(() => sender);
+  const toReceiver = candidateInbox(() => receiver);
+  const sender: Peer = new Peer(`${name}-tx`, (c) => toReceiver.add(c));
+  const receiver: Peer = new Peer(`${name}-rx`, (c) => toSender.add(c));
   receiver.onChannel((channel) => {
     if (onMessage) channel.onMessage((message) => typeof message !== 'string' && onMessage(message as Buffer));
   });
   const channel = sender.createChannel('bench');
   const opened = channelOpen(channel);
   receiver.setRemoteDescription(await sender.localDescription());
-  described.receiver = true;
+  toReceiver.open();
   sender.setRemoteDescription(await receiver.localDescription());
-  described = { sender: true, receiver: true };
-  for (const { to, candidate } of pending.splice(0)) to().addRemoteCandidate(candidate.candidate, candidate.sdpMid);
-  return { sender, receiver, opened, channel };
+  toSender.open();
+  const close = (): void => {
+    sender.close();
+    receiver.close();
+  };
+  return { opened, channel, close };
 }
 
 export function clientsOnlyDriver(): PeerDriver {
@@ -56,36 +73,20 @@ export function clientsOnlyDriver(): PeerDriver {
       try {
         return (await pair.opened) - started;
       } finally {
-        pair.sender.close();
-        pair.receiver.close();
+        pair.close();
       }
     },
     async fanout(n: number): Promise<FanoutRoom> {
       if (n !== 1) throw new Error('clients only: 1 -> 1 only (the sender would do the fan-out itself)');
-      let deliver: (subscriber: number, data: Uint8Array) => void = () => {};
-      const pair = await connectPair((data) => deliver(0, data));
+      const deliveries = new Deliveries();
+      const pair = await connectPair((data) => deliveries.deliver(0, data));
       try {
         await pair.opened;
       } catch (error) {
-        pair.sender.close();
-        pair.receiver.close();
+        pair.close();
         throw error;
       }
-      let closed = false;
-      return {
-        send(data) {
-          if (!closed) pair.channel.sendMessageBinary(data as Buffer);
-        },
-        bufferedAmount: () => (closed ? 0 : pair.channel.bufferedAmount()),
-        onMessage(cb) {
-          deliver = cb;
-        },
-        async close() {
-          closed = true;
-          pair.sender.close();
-          pair.receiver.close();
-        },
-      };
+      return publisherRoom(pair.channel, deliveries, async () => pair.close());
     },
   };
 }

@@ -19,7 +19,7 @@ import { Logger } from '../../packages/client/src/Logger.js';
 import { SignalingTransport } from '../../packages/client/src/SignalingTransport.js';
 import type { IceCandidateOut, PeerConnectionStateOut } from '../../packages/client/src/wire.js';
 import { channelOpen, Peer } from '../peers/peer.js';
-import type { FanoutRoom, PeerDriver } from './driver.js';
+import { Deliveries, publisherRoom, type FanoutRoom, type PeerDriver } from './driver.js';
 import type { PlazaProcess } from './plaza.js';
 
 const READY_TIMEOUT_MS = 15_000;
@@ -111,7 +111,7 @@ export function plazaRawDriver(plaza: PlazaProcess): PeerDriver {
     async fanout(n: number): Promise<FanoutRoom> {
       const name = `raw-fanout-${++roomCounter}`;
       const participants: RawParticipant[] = [];
-      let deliver: (subscriber: number, data: Uint8Array) => void = () => {};
+      const deliveries = new Deliveries();
       try {
         const subscribed: Promise<void>[] = [];
         for (let i = 0; i < n; i++) {
@@ -119,7 +119,7 @@ export function plazaRawDriver(plaza: PlazaProcess): PeerDriver {
           subscribed.push(new Promise<void>((resolve) => (got = resolve)));
           const subscriber = await join(plaza, name, `sub${i}`, false, (channel) => {
             channel.onMessage((message) => {
-              if (typeof message !== 'string') deliver(i, message as Buffer);
+              if (typeof message !== 'string') deliveries.deliver(i, message as Buffer);
             });
             got();
           });
@@ -129,21 +129,9 @@ export function plazaRawDriver(plaza: PlazaProcess): PeerDriver {
         participants.push(publisher);
         const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`not every subscriber got a channel within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS).unref());
         await Promise.race([Promise.all(subscribed), timeout]);
-        const channel = publisher.channel as DataChannel;
-        let closed = false;
-        return {
-          send(data) {
-            if (!closed) channel.sendMessageBinary(data as Buffer);
-          },
-          bufferedAmount: () => (closed ? 0 : channel.bufferedAmount()),
-          onMessage(cb) {
-            deliver = cb;
-          },
-          async close() {
-            closed = true;
-            for (const participant of participants) participant.close();
-          },
-        };
+        return publisherRoom(publisher.channel as DataChannel, deliveries, async () => {
+          for (const participant of participants) participant.close();
+        });
       } catch (error) {
         for (const participant of participants) participant.close();
         throw error;

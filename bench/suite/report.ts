@@ -89,15 +89,13 @@ export function toSvg(report: Report): string {
     parts.push(`<text x="${x0 + width / 2}" y="${height - 8}" text-anchor="middle" font-size="11">subscribers</text>`);
     for (const v of [0, maxY / 2, maxY]) parts.push(`<text x="${x0 + pad.left - 5}" y="${sy(v) + 4}" text-anchor="end" font-size="10">${v >= 100 ? Math.round(v) : v.toFixed(2)}</text>`);
     [...report.servers, ...report.references].forEach((server, s) => {
-      const points = rows.filter((r) => r.results[server] && Number.isFinite(r.results[server]!.median)).map((r) => `${sx(r.fanout!).toFixed(1)},${sy(r.results[server]!.median).toFixed(1)}`);
+      const points = rows.filter((r) => r.results[server] && Number.isFinite(r.results[server]!.median)).map((r) => ({ x: sx(r.fanout!).toFixed(1), y: sy(r.results[server]!.median).toFixed(1) }));
       if (points.length === 0) return;
-      parts.push(`<polyline fill="none" stroke="${COLORS[s % COLORS.length]}" stroke-width="2" points="${points.join(' ')}"/>`);
+      const color = COLORS[s % COLORS.length];
+      parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${points.map(({ x, y }) => `${x},${y}`).join(' ')}"/>`);
       // Markers too: a series measured at one fan-out only (the clients-only reference) has no line.
-      for (const point of points) {
-        const [cx, cy] = point.split(',');
-        parts.push(`<circle cx="${cx}" cy="${cy}" r="3" fill="${COLORS[s % COLORS.length]}"/>`);
-      }
-      if (p === 0) parts.push(`<text x="${x0 + pad.left + 10}" y="${pad.top + 14 * (s + 1)}" font-size="11" fill="${COLORS[s % COLORS.length]}">${server}</text>`);
+      for (const { x, y } of points) parts.push(`<circle cx="${x}" cy="${y}" r="3" fill="${color}"/>`);
+      if (p === 0) parts.push(`<text x="${x0 + pad.left + 10}" y="${pad.top + 14 * (s + 1)}" font-size="11" fill="${color}">${server}</text>`);
     });
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${panels.length * width}" height="${height}" font-family="sans-serif">\n${parts.join('\n')}\n</svg>\n`;
