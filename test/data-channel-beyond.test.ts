@@ -6,9 +6,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { type DataChannelMessage, type DataChannelReceiver, type Room } from '@plaza/client';
 import { PlazaServer } from '@plaza/server';
-import { roomsOn } from './support/rooms.js';
+import { roomsOn, sessionsOf } from './support/rooms.js';
 import { startTestServer, waitFor, type TestServer } from './support/server.js';
 
 let srv: TestServer;
@@ -23,23 +22,12 @@ after(async () => {
   PlazaServer.cleanupNative();
 });
 
-/** Every message of every session this room receives, and the receivers. */
-function collect(room: Room) {
-  const got = { receivers: [] as DataChannelReceiver[], messages: [] as DataChannelMessage[], progress: 0 };
-  room.dataChannel.on('dataChannelReceiverCreated', (receiver) => {
-    got.receivers.push(receiver);
-    receiver.on('message', (m) => got.messages.push(m));
-    receiver.on('progress', () => got.progress++);
-  });
-  return got;
-}
-
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 const text = (s: string) => new TextEncoder().encode(s);
 
 test('a 16 MiB durable message arrives whole and intact, with progress, only at its recipient', async () => {
   const [a, b, c] = await joinAll('large', 'a', 'b', 'c');
-  const [gb, gc] = [collect(b!), collect(c!)];
+  const [gb, gc] = [sessionsOf(b!), sessionsOf(c!)];
   const sender = a!.dataChannel.createSender({ participants: ['b'] });
   const data = new Uint8Array(randomBytes(16 * 1024 * 1024));
   let lastProgress = 0;
@@ -63,7 +51,7 @@ test('a 16 MiB durable message arrives whole and intact, with progress, only at 
 
 test('over the server limit: the server refuses the message and the sender gets 53306; the session goes on', async () => {
   const [a, b] = await joinAll('server-cap', 'a', 'b');
-  const gb = collect(b!);
+  const gb = sessionsOf(b!);
   const sender = a!.dataChannel.createSender({ maxMessageSizeInBytes: 32 * 1024 * 1024 });
   const tooBig = sender.sendMessage(new Uint8Array(24 * 1024 * 1024), { receipt: true });
   await assert.rejects(tooBig, { code: 53306 });
@@ -75,8 +63,8 @@ test('over the server limit: the server refuses the message and the sender gets 
 
 test('receipts name who got the message, broadcast or targeted', async () => {
   const [a, b, c] = await joinAll('receipts', 'a', 'b', 'c');
-  collect(b!);
-  collect(c!);
+  sessionsOf(b!);
+  sessionsOf(c!);
   const sender = a!.dataChannel.createSender();
   await waitFor(() => a!.participants.size === 2, 'both recipients');
   const receipt = await sender.sendMessage(text('hello'), { receipt: true });
@@ -93,7 +81,7 @@ test('retention: a late subscriber first gets the last N broadcasts, marked repl
   const sender = a!.dataChannel.createSender({ retain: 2 });
   for (const value of ['v1', 'v2', 'v3']) await sender.sendMessage(text(value));
   const late = await join('late', 'retention');
-  const got = collect(late);
+  const got = sessionsOf(late);
   await waitFor(() => got.messages.length === 2, 'the replayed messages');
   await sender.sendMessage(text('v4'));
   await waitFor(() => got.messages.length === 3, 'the live message');
@@ -109,7 +97,7 @@ test('retention: a late subscriber first gets the last N broadcasts, marked repl
 
 test('durable close(): every message accepted before it arrives, then the receiver closes', async () => {
   const [a, b] = await joinAll('close-flush', 'a', 'b');
-  const gb = collect(b!);
+  const gb = sessionsOf(b!);
   const sender = a!.dataChannel.createSender();
   await waitFor(() => gb.receivers.length === 1, 'receiver');
   const sent = Array.from({ length: 300 }, (_, i) => sender.sendMessage(new Uint8Array(4096).fill(i & 0xff)));
@@ -124,7 +112,7 @@ test('durable close(): every message accepted before it arrives, then the receiv
 
 test('a signaling cut in mid-stream loses and duplicates nothing', async () => {
   const [a, b] = await joinAll('signaling-cut', 'a', 'b');
-  const gb = collect(b!);
+  const gb = sessionsOf(b!);
   const sender = a!.dataChannel.createSender();
   await waitFor(() => gb.receivers.length === 1, 'receiver');
   const total = 3000;

@@ -10,9 +10,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { LocalDataTrack, type DataChannelMessage, type DataChannelReceiver, type DataChannelSender, type RemoteDataTrack, type Room } from '@plaza/client';
+import { LocalDataTrack, type DataChannelMessage, type DataChannelSender, type RemoteDataTrack } from '@plaza/client';
 import { PlazaServer } from '@plaza/server';
-import { roomsOn } from './support/rooms.js';
+import { roomsOn, sessionsOf } from './support/rooms.js';
 import { startTestServer, waitFor, type TestServer } from './support/server.js';
 
 let srv: TestServer;
@@ -25,17 +25,6 @@ after(async () => {
   await srv.close();
   PlazaServer.cleanupNative();
 });
-
-/** Every message of every session this room receives. */
-function collect(room: Room) {
-  const got = { receivers: [] as DataChannelReceiver[], messages: [] as DataChannelMessage[], closed: 0 };
-  room.dataChannel.on('dataChannelReceiverCreated', (receiver) => {
-    got.receivers.push(receiver);
-    receiver.on('message', (m) => got.messages.push(m));
-    receiver.on('close', () => got.closed++);
-  });
-  return got;
-}
 
 /** Closes the server's side of `identity`'s peer connection: the transport dies under both ends. */
 function cutTransport(roomName: string, identity: string): void {
@@ -78,7 +67,7 @@ function assertEveryMessageOnce(messages: DataChannelMessage[], total: number): 
 
 test("the publisher's transport dies in mid-stream: it reconnects by itself, and the durable session loses and repeats nothing", async () => {
   const [a, b] = await joinAll('cut-publisher', 'a', 'b');
-  const got = collect(b!);
+  const got = sessionsOf(b!);
   const sender = a!.dataChannel.createSender({ reliability: 'durable' });
   await waitFor(() => got.receivers.length === 1, 'receiver');
   const reconnecting = new Promise<number>((resolve) => a!.once('reconnecting', (error) => resolve(error.code)));
@@ -95,7 +84,7 @@ test("the publisher's transport dies in mid-stream: it reconnects by itself, and
 
 test("the subscriber's transport dies in mid-stream: every message still arrives once, in order", async () => {
   const [a, b] = await joinAll('cut-subscriber', 'a', 'b');
-  const got = collect(b!);
+  const got = sessionsOf(b!);
   const sender = a!.dataChannel.createSender({ reliability: 'durable' });
   await waitFor(() => got.receivers.length === 1, 'receiver');
   const reconnected = new Promise<void>((resolve) => b!.once('reconnected', () => resolve()));
@@ -110,8 +99,8 @@ test("the subscriber's transport dies in mid-stream: every message still arrives
 
 test('restartIce() on both ends in mid-stream: the session goes on, and so do DataTracks and a session sent the other way', async () => {
   const [a, b] = await joinAll('restart-both', 'a', 'b');
-  const gotB = collect(b!);
-  const gotA = collect(a!);
+  const gotB = sessionsOf(b!);
+  const gotA = sessionsOf(a!);
   const sender = a!.dataChannel.createSender({ reliability: 'durable' });
   const back = b!.dataChannel.createSender({ reliability: 'durable' });
   const track = new LocalDataTrack();

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type * as TwilioVideo from 'twilio-video';
+import { startTestServer, type TestServer } from '../support/server.js';
 
 declare global {
   interface Window {
@@ -117,6 +118,34 @@ export async function startPageServer(extra: Record<string, ServedFile> = {}): P
 const pageErrorLog = new WeakMap<Page, string[]>();
 
 /** Console errors and uncaught exceptions seen so far on a page from openTwilioPage() or recordErrors(). */
+/** What most browser test files run against: a Plaza test server, the page server and Chromium. */
+export interface BrowserStack {
+  srv: TestServer;
+  pages: PageServer;
+  browser: Browser;
+}
+
+/** Starts the three; if one fails, closes those already started. `extraPages`: see startPageServer. */
+export async function startBrowserStack(extraPages?: Record<string, ServedFile>): Promise<BrowserStack> {
+  const started: Partial<BrowserStack> = {};
+  try {
+    started.srv = await startTestServer();
+    started.pages = await startPageServer(extraPages);
+    started.browser = await launchChromium();
+    return started as BrowserStack;
+  } catch (error) {
+    await closeBrowserStack(started);
+    throw error;
+  }
+}
+
+/** Closes whatever of the three is there, browser first. */
+export async function closeBrowserStack({ srv, pages, browser }: Partial<BrowserStack>): Promise<void> {
+  await browser?.close();
+  await pages?.close();
+  await srv?.close();
+}
+
 export function pageErrors(page: Page): string[] {
   return pageErrorLog.get(page) ?? [];
 }

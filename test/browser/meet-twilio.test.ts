@@ -7,9 +7,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { PlazaServer } from '@plaza/server';
-import { launchChromium, openTwilioPage, pageErrors, startPageServer, type PageServer } from './harness.js';
+import { closeBrowserStack, openTwilioPage, pageErrors, startBrowserStack, type PageServer } from './harness.js';
 import { buildMeet, drawStroke, joinByKeyboard, openMeet } from './meetPage.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import type { TestServer } from '../support/server.js';
 
 const ROOM = 'demo-interop';
 let srv: TestServer;
@@ -27,14 +27,10 @@ interface OfficialLog {
 
 before(async () => {
   buildMeet();
-  srv = await startTestServer();
-  pages = await startPageServer();
-  browser = await launchChromium();
+  ({ srv, pages, browser } = await startBrowserStack());
 });
 after(async () => {
-  await browser?.close();
-  await pages?.close();
-  await srv?.close();
+  await closeBrowserStack({ browser, pages, srv });
   PlazaServer.cleanupNative(); // libdatachannel's threads: let the process exit now
 });
 

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, openTwilioPage, pageErrors, startPageServer, type PageServer } from './harness.js';
-import { startTestServer, waitFor, type TestServer } from '../support/server.js';
+import { closeBrowserStack, openTwilioPage, pageErrors, startBrowserStack, type PageServer } from './harness.js';
+import { waitFor, type TestServer } from '../support/server.js';
 
 const ROOM = 'mixed';
 const BUNDLE = path.resolve('packages/client/dist/plaza-client.browser.js');
@@ -19,14 +19,10 @@ let browser: Browser;
 before(async () => {
   // The bundle is a build output (not committed): build it from source for this run.
   execFileSync(process.execPath, ['packages/client/scripts/bundle.mjs'], { stdio: 'inherit' });
-  srv = await startTestServer();
-  pages = await startPageServer({ '/plaza-client.js': { contentType: 'text/javascript; charset=utf-8', filePath: BUNDLE } });
-  browser = await launchChromium();
+  ({ srv, pages, browser } = await startBrowserStack({ '/plaza-client.js': { contentType: 'text/javascript; charset=utf-8', filePath: BUNDLE } }));
 });
 after(async () => {
-  await browser?.close();
-  await pages?.close();
-  await srv?.close();
+  await closeBrowserStack({ browser, pages, srv });
 });
 
 /** Width and decoded frames of the first <video> element the page attached. */

@@ -7,8 +7,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { connect, type Room } from '@plaza/client';
-import { launchChromium, openTwilioPage, pageErrors, startPageServer, type PageServer } from './harness.js';
-import { startTestServer, waitFor, type TestServer } from '../support/server.js';
+import { closeBrowserStack, openTwilioPage, pageErrors, startBrowserStack, type PageServer } from './harness.js';
+import { waitFor, type TestServer } from '../support/server.js';
 
 const ROOM = 'sdk-channels';
 let srv: TestServer;
@@ -23,15 +23,11 @@ interface ChannelLog {
 }
 
 before(async () => {
-  srv = await startTestServer();
-  pages = await startPageServer();
-  browser = await launchChromium();
+  ({ srv, pages, browser } = await startBrowserStack());
 });
 after(async () => {
   bot?.disconnect();
-  await browser?.close();
-  await pages?.close();
-  await srv?.close();
+  await closeBrowserStack({ browser, pages, srv });
 });
 
 async function join(identity: string): Promise<Page> {

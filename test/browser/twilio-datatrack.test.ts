@@ -6,8 +6,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { connect, LocalDataTrack, type Room } from '@plaza/client';
-import { launchChromium, openTwilioPage, pageErrors, startPageServer, type PageServer } from './harness.js';
-import { startTestServer, waitFor, type TestServer } from '../support/server.js';
+import { closeBrowserStack, openTwilioPage, pageErrors, startBrowserStack, type PageServer } from './harness.js';
+import { waitFor, type TestServer } from '../support/server.js';
 
 const ROOM = 'interop';
 
@@ -71,16 +71,12 @@ const sendFrom = (page: Page, text: string, bytes: number[]): Promise<void> =>
   );
 
 before(async () => {
-  srv = await startTestServer();
-  pages = await startPageServer();
-  browser = await launchChromium();
+  ({ srv, pages, browser } = await startBrowserStack());
 });
 
 after(async () => {
   await carol?.disconnect();
-  await browser?.close();
-  await pages?.close();
-  await srv?.close();
+  await closeBrowserStack({ browser, pages, srv });
 });
 
 test('two official-SDK browsers and a @plaza/client Node participant exchange DataTrack messages', async () => {

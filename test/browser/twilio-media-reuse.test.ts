@@ -8,9 +8,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, openTwilioPage, pageErrors, startPageServer, type PageServer } from './harness.js';
+import { closeBrowserStack, openTwilioPage, pageErrors, startBrowserStack, type PageServer } from './harness.js';
 import { joinTwilioRoom, logOf, peerConnectionFacts, remoteStats, type JoinOptions } from './mediaPage.js';
-import { startTestServer, waitFor, type TestServer } from '../support/server.js';
+import { waitFor, type TestServer } from '../support/server.js';
 
 const ROOM = 'reuse';
 const CYCLES = 20;
@@ -48,18 +48,14 @@ async function setCamera(page: Page, on: boolean): Promise<void> {
 }
 
 before(async () => {
-  srv = await startTestServer();
-  pages = await startPageServer();
-  browser = await launchChromium();
+  ({ srv, pages, browser } = await startBrowserStack());
   alice = await join('alice');
   bob = await join('bob', { audio: false, video: false });
   await waitFor(async () => (await logOf(bob)).subscribed.length === 2, "bob subscribed to alice's audio and video", 20_000);
   await assertVideoFlows(bob, 'alice');
 });
 after(async () => {
-  await browser?.close();
-  await pages?.close();
-  await srv?.close();
+  await closeBrowserStack({ browser, pages, srv });
 });
 
 test('a participant that joined without a camera publishes one later', async () => {

@@ -6,9 +6,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, openTwilioPage, pageErrors, startPageServer, type PageServer } from './harness.js';
+import { closeBrowserStack, openTwilioPage, pageErrors, startBrowserStack, type PageServer } from './harness.js';
 import { joinTwilioRoom, logOf, remoteStats } from './mediaPage.js';
-import { startTestServer, waitFor, type TestServer } from '../support/server.js';
+import { waitFor, type TestServer } from '../support/server.js';
 
 const ROOM = 'av';
 let srv: TestServer;
@@ -16,14 +16,10 @@ let pages: PageServer;
 let browser: Browser;
 
 before(async () => {
-  srv = await startTestServer();
-  pages = await startPageServer();
-  browser = await launchChromium();
+  ({ srv, pages, browser } = await startBrowserStack());
 });
 after(async () => {
-  await browser?.close();
-  await pages?.close();
-  await srv?.close();
+  await closeBrowserStack({ browser, pages, srv });
 });
 
 let alice: Page;

@@ -6,8 +6,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, openTwilioPage, pageErrors, startPageServer, type PageServer } from './harness.js';
-import { startTestServer, waitFor, type TestServer } from '../support/server.js';
+import { closeBrowserStack, openTwilioPage, pageErrors, startBrowserStack, type PageServer } from './harness.js';
+import { waitFor, type TestServer } from '../support/server.js';
 
 let srv: TestServer;
 let pages: PageServer;
@@ -18,14 +18,10 @@ interface RestLog {
 }
 
 before(async () => {
-  srv = await startTestServer();
-  pages = await startPageServer();
-  browser = await launchChromium();
+  ({ srv, pages, browser } = await startBrowserStack());
 });
 after(async () => {
-  await browser?.close();
-  await pages?.close();
-  await srv?.close();
+  await closeBrowserStack({ browser, pages, srv });
 });
 
 async function rest(path: string, form: Record<string, string>): Promise<Record<string, unknown>> {

@@ -1,5 +1,5 @@
 /** Joining @plaza/client participants to a test server, and leaving them all at the end. */
-import { connect, type Room } from '@plaza/client';
+import { connect, type DataChannelMessage, type DataChannelReceiver, type Room } from '@plaza/client';
 import { waitFor, type TestServer } from './server.js';
 
 export interface Rooms {
@@ -29,4 +29,16 @@ export function roomsOn(server: () => TestServer): Rooms {
       for (const r of open.splice(0)) r.disconnect();
     },
   };
+}
+
+/** Every DataChannel session `room` receives from now on: its receivers, their messages, closes and progress events. */
+export function sessionsOf(room: Room) {
+  const got = { receivers: [] as DataChannelReceiver[], messages: [] as DataChannelMessage[], closed: 0, progress: 0 };
+  room.dataChannel.on('dataChannelReceiverCreated', (receiver) => {
+    got.receivers.push(receiver);
+    receiver.on('message', (m) => got.messages.push(m));
+    receiver.on('close', () => got.closed++);
+    receiver.on('progress', () => got.progress++);
+  });
+  return got;
 }
