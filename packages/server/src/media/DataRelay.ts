@@ -569,9 +569,10 @@ export class DataRelay {
       leg.sent++;
       if (leg.resumable) {
         // Kept until the receiver acknowledges it: a transport replacement may still lose it.
-        leg.sentTotal = (leg.sentTotal + payloadBytes(message)) >>> 0;
+        const bytes = payloadBytes(message);
+        leg.sentTotal = (leg.sentTotal + bytes) >>> 0;
         leg.unacked.push({ message, end: leg.sentTotal });
-        leg.unackedBytes += payloadBytes(message);
+        leg.unackedBytes += bytes;
       }
       return true;
     } catch (err) {
