@@ -6,6 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, LocalVideoTrack, RtpMediaStreamTrack, type RemoteVideoTrack, type Room } from '@plaza/client';
+import { exitAfterReport } from './support/exit.js';
 import { startTestServer, waitFor, type TestServer } from './support/server.js';
 
 let srv: TestServer;
@@ -18,13 +19,7 @@ after(async () => {
   for (const t of timers) clearInterval(t);
   for (const r of open) r.disconnect();
   await srv.close();
-  // node-datachannel releases a media track's callbacks only when its wrapper is garbage-collected,
-  // which an idle process may never do, so this process would not exit by itself (README). Not
-  // cleanup(): its TrackWrapper::CleanupAll also visits wrappers already garbage-collected (their
-  // destructor does not unregister them) and aborted this process in 4 of 10 runs. Once the
-  // runner has reported, the process exits with its own exit code; the timer does not keep it
-  // alive if nothing else does.
-  setTimeout(() => process.exit(), 500).unref();
+  exitAfterReport(); // not node-datachannel's cleanup(): see exit.ts
 });
 
 async function join(identity: string, room: string): Promise<Room> {

@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import { PlazaServer } from '@plaza/server';
+import { exitAfterReport } from '../support/exit.js';
 import { closeBrowserStack, openTwilioPage, pageErrors, startBrowserStack, type PageServer } from './harness.js';
 import { buildMeet, drawStroke, joinByKeyboard, openMeet } from './meetPage.js';
 import type { TestServer } from '../support/server.js';
@@ -31,7 +31,7 @@ before(async () => {
 });
 after(async () => {
   await closeBrowserStack({ browser, pages, srv });
-  PlazaServer.cleanupNative(); // libdatachannel's threads: let the process exit now
+  exitAfterReport(); // not node-datachannel's cleanup(): the server had media tracks (see exit.ts)
 });
 
 const officialLog = (): Promise<OfficialLog> => official.evaluate(() => (window as unknown as { meetLog: OfficialLog }).meetLog);

@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
-import { PlazaServer } from '@plaza/server';
+import { exitAfterReport } from '../support/exit.js';
 import { launchChromium, pageErrors } from './harness.js';
 import { buildMeet, drawStroke, joinByKeyboard, openMeet, screenshot, unlabeledControls } from './meetPage.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -31,7 +31,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await srv?.close();
-  PlazaServer.cleanupNative(); // libdatachannel's threads: let the process exit now
+  exitAfterReport(); // not node-datachannel's cleanup(): the server had media tracks (see exit.ts)
 });
 
 const tilesOf = (page: Page) => page.evaluate(() => window.__plazaMeet.tiles());
